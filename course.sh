@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# One command per task, each from a clean clone:
+#   bash course.sh lab    create/refresh .venv, then open JupyterLab on the welcome notebook
+#   bash course.sh test   create/refresh .venv, then lint and run the whole test suite
+#
+# Environment variables (all optional):
+#   PYTHON               interpreter used to create the venv (default: python3, needs >= 3.11)
+#   COURSE_VENV          where the venv lives (default: .venv in this folder)
+#   COURSE_TORCH_SPEC    the torch requirement installed first (default: torch==2.13.0)
+#   COURSE_TORCH_INDEX   a package index for torch only, e.g. PyTorch's CPU wheel index
+#   COURSE_TEST_WORKERS  pytest-xdist workers for `test` (default: 2)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+VENV="${COURSE_VENV:-.venv}"
+PY="$VENV/bin/python"
+
+setup_env() {
+    if [ ! -x "$PY" ]; then
+        echo "==> creating $VENV"
+        "${PYTHON:-python3}" -m venv "$VENV"
+    fi
+    echo "==> installing PyTorch (${COURSE_TORCH_SPEC:-torch==2.13.0}) first, so a CPU build is used"
+    local index_args=()
+    if [ -n "${COURSE_TORCH_INDEX:-}" ]; then
+        index_args=(--index-url "$COURSE_TORCH_INDEX")
+    fi
+    "$PY" -m pip install --quiet ${index_args[@]+"${index_args[@]}"} "${COURSE_TORCH_SPEC:-torch==2.13.0}"
+    echo "==> installing course_utils with its dependencies"
+    "$PY" -m pip install --quiet -e ".[dev]"
+}
+
+run_lab() {
+    setup_env
+    echo "==> starting JupyterLab on notebooks/00_welcome.ipynb"
+    exec "$VENV/bin/jupyter" lab notebooks/00_welcome.ipynb "$@"
+}
+
+run_tests() {
+    setup_env
+    local start=$SECONDS
+    echo "==> ruff"
+    "$VENV/bin/ruff" check course_utils tests
+    "$VENV/bin/ruff" format --check course_utils tests
+    echo "==> exercises/ in sync with solutions/"
+    "$PY" -m course_utils.build_exercises --check
+    echo "==> unit tests and every notebook (quick mode, strict checks)"
+    COURSE_QUICK=1 COURSE_STRICT=auto MPLBACKEND=Agg "$PY" -m pytest \
+        tests notebooks solutions exercises \
+        --nbval-lax --nbval-current-env \
+        --nbval-kernel-startup-timeout=180 --nbval-cell-timeout=900 \
+        -n "${COURSE_TEST_WORKERS:-2}" --dist loadscope \
+        -p no:cacheprovider --durations=15 "$@"
+    echo "==> test suite finished in $((SECONDS - start)) s"
+}
+
+case "${1:-}" in
+    lab) shift; run_lab "$@" ;;
+    test) shift; run_tests "$@" ;;
+    *) echo "usage: bash course.sh {lab|test} [extra arguments for jupyter lab / pytest]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,360 @@
+"""Exercises as objects: ``q1.check()``, ``q1.hint()``, ``q1.hint(2)``, ``q1.solution()``.
+
+* :class:`FunctionProblem` -- the learner writes a function; it is compared with a reference
+  function over generated cases (several seeds plus edge cases) with per-exercise tolerances.
+* :class:`ValueProblem` -- the learner assigns a value to a name; it is compared with the answer.
+
+Both can list *known mistakes* (a flipped kernel, a transposed output, an off-by-one size, ...):
+when a wrong answer matches one, the message names the mistake without showing the answer.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import inspect
+import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from course_utils.checks import outcomes, strict
+from course_utils.checks.compare import describe, is_array, to_numpy, value_difference
+from course_utils.checks.outcomes import Note, Outcome
+from course_utils.checks.sandbox import call_safely
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Case:
+    """One input for a function exercise.
+
+    Attributes:
+        args, kwargs: passed to both the learner's function and the reference.
+        label: how the case is described to the learner, e.g. ``"x (5, 5), w (3, 3), stride=2"``.
+    """
+
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+    label: str = ""
+
+    def describe(self) -> str:
+        if self.label:
+            return self.label
+        parts = [describe(a) if is_array(a) else repr(a) for a in self.args]
+        parts += [f"{k}={describe(v) if is_array(v) else repr(v)}" for k, v in self.kwargs.items()]
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A typical wrong answer: ``wrong`` computes it from the same inputs (or is the value)."""
+
+    message: str
+    wrong: Any
+
+
+def _show(item: Any) -> None:
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+
+        if get_ipython() is not None:
+            display(item)
+            return
+    except ImportError:  # pragma: no cover
+        pass
+    print(item)
+
+
+class Problem:
+    """Base class: hints, solution lookup, strict mode, and a check that never raises."""
+
+    def __init__(self, label: str, name: str, hints: Sequence[str] = ()) -> None:
+        self.label = label
+        self.name = name
+        self.hints = tuple(hints)
+        self.namespace: dict[str, Any] | None = None
+        self.solution_text: Callable[[], str | None] = lambda: None
+
+    # -- learner-facing ---------------------------------------------------------------------
+    def check(self) -> None:
+        """Check the learner's answer and display the outcome (never raises, except strict mode)."""
+        outcome = self.evaluate()
+        _show(outcome)
+        strict.enforce(outcome)
+
+    def hint(self, n: int = 1) -> None:
+        """Display hint ``n`` (1-based); later hints say more."""
+        _show(self.hint_note(n))
+
+    def solution(self) -> None:
+        """Display the solution code, read from the solutions notebook."""
+        _show(self.solution_note())
+
+    # -- pure versions (tests and graders call these) ---------------------------------------
+    def evaluate(self) -> Outcome:
+        """The outcome, as an object. Failures of the checker itself become an error outcome."""
+        try:
+            return self._evaluate()
+        except Exception as error:  # noqa: BLE001 - the checker must never crash the notebook
+            return outcomes.code_error(
+                self.label,
+                "The check itself could not run; please report this.",
+                (f"{type(error).__name__}: {error}",),
+            )
+
+    def hint_note(self, n: int = 1) -> Note:
+        if not self.hints:
+            return Note(f"{self.label}: no hints", "This exercise has no hints.")
+        if not isinstance(n, int) or not 1 <= n <= len(self.hints):
+            return Note(
+                f"{self.label}: hint {n}",
+                f"There are {len(self.hints)} hints: use hint(1) to hint({len(self.hints)}).",
+            )
+        return Note(f"{self.label}: hint {n} of {len(self.hints)}", self.hints[n - 1])
+
+    def solution_note(self) -> Note:
+        text = self.solution_text()
+        if not text:
+            return Note(
+                f"{self.label}: solution not available",
+                "The solutions notebook is not available here (your teacher may hand it out "
+                "later).",
+            )
+        return Note(f"{self.label}: solution", text, code=True)
+
+    # -- helpers ----------------------------------------------------------------------------
+    def bind(self, namespace: dict[str, Any]) -> None:
+        self.namespace = namespace
+
+    def _lookup(self) -> Any:
+        if self.namespace is None:
+            return _MISSING
+        return self.namespace.get(self.name, _MISSING)
+
+    def _missing(self) -> Outcome:
+        return outcomes.not_attempted(
+            self.label, f"`{self.name}` is not defined yet: write it and run its cell first."
+        )
+
+    def _evaluate(self) -> Outcome:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class ValueProblem(Problem):
+    """The learner assigns ``name = <answer>``; compared with ``expected`` within tolerances."""
+
+    def __init__(
+        self,
+        label: str,
+        name: str,
+        expected: Any,
+        *,
+        hints: Sequence[str] = (),
+        mistakes: Sequence[Mistake] = (),
+        rtol: float = 1e-6,
+        atol: float = 0.0,
+    ) -> None:
+        super().__init__(label, name, hints)
+        self.expected = expected
+        self.mistakes = tuple(mistakes)
+        self.rtol, self.atol = rtol, atol
+
+    def _evaluate(self) -> Outcome:
+        value = self._lookup()
+        if value is _MISSING:
+            return self._missing()
+        if value is Ellipsis:
+            return outcomes.not_attempted(self.label, f"`{self.name}` is still `...`.")
+        reason = value_difference(value, self.expected, self.rtol, self.atol)
+        if reason is None:
+            return outcomes.correct(self.label, f"`{self.name}` is right.")
+        for mistake in self.mistakes:
+            if value_difference(value, mistake.wrong, self.rtol, self.atol) is None:
+                return outcomes.incorrect(self.label, f"Not yet: {mistake.message}")
+        return outcomes.incorrect(self.label, f"Not yet: `{self.name}`: {reason}.")
+
+
+class FunctionProblem(Problem):
+    """The learner defines function ``name``; it must match ``reference`` on every case.
+
+    Args:
+        label: e.g. ``"q1"``.
+        name: the function's name in the notebook.
+        reference: the correct implementation.
+        cases: the inputs, or a zero-argument callable that builds them (seeded).
+        mistakes: typical wrong implementations (``Mistake.wrong`` is a function of the inputs).
+        rtol, atol: tolerances for float results (``allclose`` rule); justify them per exercise.
+        check_dtype: require the reference's dtype.
+        timeout: seconds per call before the learner's code is interrupted.
+    """
+
+    def __init__(
+        self,
+        label: str,
+        name: str,
+        reference: Callable[..., Any],
+        cases: Sequence[Case] | Callable[[], Sequence[Case]],
+        *,
+        hints: Sequence[str] = (),
+        mistakes: Sequence[Mistake] = (),
+        rtol: float = 1e-7,
+        atol: float = 1e-9,
+        check_dtype: bool = True,
+        timeout: float = 10.0,
+    ) -> None:
+        super().__init__(label, name, hints)
+        self.reference = reference
+        self._cases = cases
+        self.mistakes = tuple(mistakes)
+        self.rtol, self.atol = rtol, atol
+        self.check_dtype = check_dtype
+        self.timeout = timeout
+
+    def cases(self) -> list[Case]:
+        return list(self._cases() if callable(self._cases) else self._cases)
+
+    def _evaluate(self) -> Outcome:
+        fn = self._lookup()
+        if fn is _MISSING:
+            return self._missing()
+        if fn is Ellipsis or looks_like_stub(fn):
+            return outcomes.not_attempted(
+                self.label, f"`{self.name}` is still the stub: replace its body with your code."
+            )
+        if not callable(fn):
+            return outcomes.incorrect(
+                self.label,
+                f"Not yet: `{self.name}` should be a function, but it is {describe(fn)}.",
+            )
+        cases = self.cases()
+        notes: list[str] = []
+        for index, case in enumerate(cases, start=1):
+            outcome = self._run_case(fn, case, index, len(cases), notes)
+            if outcome is not None:
+                return outcome
+        return outcomes.correct(
+            self.label,
+            f"All {len(cases)} cases match the reference "
+            f"(float tolerance rtol={self.rtol:g}, atol={self.atol:g}).",
+            tuple(dict.fromkeys(notes)),
+        )
+
+    def _run_case(
+        self, fn: Callable[..., Any], case: Case, index: int, total: int, notes: list[str]
+    ) -> Outcome | None:
+        expected = copy.deepcopy(
+            self.reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
+        )
+        run = call_safely(fn, case.args, case.kwargs, self.timeout)
+        where = f"case {index} of {total}: {case.describe()}"
+        if run.printed_chars:
+            notes.append(
+                f"Your function printed {run.printed_chars} characters (hidden while checking)."
+            )
+        if run.mutated_input:
+            notes.append("Note: your function changed its input arrays in place.")
+        if run.timed_out:
+            return outcomes.code_error(
+                self.label,
+                f"Timed out: `{self.name}` did not finish within {self.timeout:g} s "
+                "(an infinite loop?).",
+                (where,),
+            )
+        if isinstance(run.error, NotImplementedError):
+            return outcomes.not_attempted(
+                self.label, f"`{self.name}` still raises NotImplementedError: write your code."
+            )
+        if run.error is not None:
+            return outcomes.code_error(
+                self.label,
+                f"{type(run.error).__name__}: {run.error}",
+                (f"raised on {where}",),
+            )
+        if run.value is Ellipsis:
+            return outcomes.not_attempted(self.label, f"`{self.name}` returns `...`.")
+        reason = value_difference(run.value, expected, self.rtol, self.atol, self.check_dtype)
+        if reason is None:
+            return None
+        diagnosis = self._diagnose(run.value, expected, case)
+        details = (f"failing {where}", f"your result: {describe(run.value)}")
+        if diagnosis is None:
+            return outcomes.incorrect(self.label, f"Not yet: {reason}.", details)
+        return outcomes.incorrect(
+            self.label, f"Not yet: {diagnosis}", (*details, f"difference: {reason}")
+        )
+
+    def _diagnose(self, got: Any, expected: Any, case: Case) -> str | None:
+        """Name the typical mistake the wrong answer looks like, if any."""
+        if got is None:
+            return "your function returned None. Did you forget `return`?"
+        for mistake in self.mistakes:
+            wrong = _compute_mistake(mistake, case)
+            if (
+                wrong is not None
+                and value_difference(got, wrong, self.rtol, self.atol, check_dtype=False) is None
+            ):
+                return f"this looks like a typical mistake: {mistake.message}"
+        if is_array(got) and is_array(expected):
+            g, e = to_numpy(got), to_numpy(expected)
+            if g.ndim == e.ndim >= 2 and g.shape == e.shape[::-1] and g.shape != e.shape:
+                if value_difference(g.T, e, self.rtol, self.atol, check_dtype=False) is None:
+                    return "your output is the transpose of the expected one."
+            if g.ndim == e.ndim and g.shape != e.shape:
+                off = [a - b for a, b in zip(g.shape, e.shape, strict=True)]
+                if all(abs(d) <= 1 for d in off):
+                    return (
+                        f"the output shape {g.shape} is off by one from the expected "
+                        f"{e.shape}: check the output-size formula."
+                    )
+        return None
+
+
+def _compute_mistake(mistake: Mistake, case: Case) -> Any:
+    if not callable(mistake.wrong):
+        return mistake.wrong
+    try:
+        return mistake.wrong(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
+    except Exception:  # noqa: BLE001 - a mistake that does not apply to this case
+        return None
+
+
+def looks_like_stub(fn: Any) -> bool:
+    """True when the body of ``fn`` is only a docstring, pass, ... or raise NotImplementedError."""
+    try:
+        source = textwrap.dedent(inspect.getsource(fn))
+        tree = ast.parse(source)
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return False
+    if not tree.body or not isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    body = tree.body[0].body
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(getattr(body[0], "value", None), ast.Constant)
+    ):
+        if isinstance(body[0].value.value, str):
+            body = body[1:]
+    return all(_is_placeholder(statement) for statement in body)
+
+
+def _is_docstring(statement: ast.stmt) -> bool:
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Constant)
+        and isinstance(statement.value.value, str)
+    )
+
+
+def _is_placeholder(statement: ast.stmt) -> bool:
+    if isinstance(statement, ast.Pass):
+        return True
+    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+        return statement.value.value is Ellipsis
+    if isinstance(statement, ast.Raise) and statement.exc is not None:
+        target = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
+        return isinstance(target, ast.Name) and target.id == "NotImplementedError"
+    return False

@@ -1,0 +1,301 @@
+"""Honest timing: median of repeats after a warm-up, GFLOP/s, and the machine's GEMM peak.
+
+Rules this module follows (and every lesson inherits):
+
+* warm-up runs are discarded (caches, lazy initialisation, thread pools);
+* the **median** of the repeats is the headline number, min and max are kept to show noise;
+* speed-ups are ratios of implementations measured **in the same run**;
+* effective GFLOP/s are compared with :func:`gemm_peak_gflops`, *measured* on this machine;
+* every result records the thread counts it ran with.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import statistics
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "Timing",
+    "SweepResult",
+    "benchmark",
+    "gemm_peak_gflops",
+    "thread_info",
+    "limit_threads",
+    "sweep",
+]
+
+
+def thread_info() -> dict[str, Any]:
+    """Thread counts in effect now: BLAS pools (via threadpoolctl), torch, ``OMP_NUM_THREADS``."""
+    info: dict[str, Any] = {
+        "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
+        "cpus": os.cpu_count(),
+    }
+    try:
+        from threadpoolctl import threadpool_info
+
+        pools = threadpool_info()
+        info["blas"] = {f"{p['internal_api']}": p["num_threads"] for p in pools}
+    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
+        info["blas"] = "threadpoolctl not installed"
+    try:
+        import torch
+
+        info["torch"] = torch.get_num_threads()
+    except ImportError:  # pragma: no cover
+        info["torch"] = None
+    return info
+
+
+@contextlib.contextmanager
+def limit_threads(n: int) -> Iterator[None]:
+    """Run the block with ``n`` threads in NumPy's BLAS and in torch, then restore."""
+    if n < 1:
+        raise ValueError(f"thread count must be >= 1, got {n}")
+    from threadpoolctl import threadpool_limits
+
+    try:
+        import torch
+    except ImportError:  # pragma: no cover
+        torch = None  # type: ignore[assignment]
+    previous = torch.get_num_threads() if torch is not None else None
+    with threadpool_limits(limits=n):
+        if torch is not None:
+            torch.set_num_threads(n)
+        try:
+            yield
+        finally:
+            if torch is not None and previous is not None:
+                torch.set_num_threads(previous)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Result of :func:`benchmark`. Times are in seconds."""
+
+    min: float
+    median: float
+    max: float
+    repeat: int
+    warmup: int
+    flops: float | None = None
+    threads: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def gflops(self) -> float | None:
+        """Effective GFLOP/s at the median time (``None`` without a flop count)."""
+        if self.flops is None or self.median <= 0:
+            return None
+        return self.flops / self.median / 1e9
+
+    def __str__(self) -> str:
+        text = (
+            f"median {_fmt_seconds(self.median)} "
+            f"(min {_fmt_seconds(self.min)}, max {_fmt_seconds(self.max)}, "
+            f"{self.repeat} repeats after {self.warmup} warm-up)"
+        )
+        if self.gflops is not None:
+            text += f", {self.gflops:.1f} GFLOP/s"
+        return text
+
+
+def _fmt_seconds(seconds: float) -> str:
+    if seconds >= 1:
+        return f"{seconds:.3f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds * 1e6:.1f} µs"
+
+
+def benchmark(
+    fn: Callable[..., Any],
+    *args: Any,
+    repeat: int = 7,
+    warmup: int = 2,
+    flops: float | None = None,
+    min_time: float = 0.0,
+    **kwargs: Any,
+) -> Timing:
+    """Time ``fn(*args, **kwargs)``: ``warmup`` discarded calls, then ``repeat`` timed calls.
+
+    Each timed sample is one call, except when one call is shorter than ``min_time``
+    seconds: then a sample runs the call in a loop long enough and divides (this keeps
+    the clock's resolution out of micro-benchmarks).
+
+    Args:
+        fn: the callable to time.
+        repeat: number of timed samples (>= 1); the median is the headline number.
+        warmup: number of untimed calls first (>= 0).
+        flops: floating-point operations of one call, for effective GFLOP/s.
+        min_time: minimum duration of one sample in seconds.
+
+    Returns:
+        A :class:`Timing` with min / median / max seconds per call and the thread counts.
+    """
+    if repeat < 1:
+        raise ValueError(f"repeat must be >= 1, got {repeat}")
+    if warmup < 0:
+        raise ValueError(f"warmup must be >= 0, got {warmup}")
+    for _ in range(warmup):
+        fn(*args, **kwargs)
+    inner = _calls_per_sample(fn, args, kwargs, min_time)
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(inner):
+            fn(*args, **kwargs)
+        samples.append((time.perf_counter() - start) / inner)
+    return Timing(
+        min=min(samples),
+        median=statistics.median(samples),
+        max=max(samples),
+        repeat=repeat,
+        warmup=warmup,
+        flops=flops,
+        threads=thread_info(),
+    )
+
+
+def _calls_per_sample(fn: Callable[..., Any], args: tuple, kwargs: dict, min_time: float) -> int:
+    if min_time <= 0:
+        return 1
+    start = time.perf_counter()
+    fn(*args, **kwargs)
+    one = max(time.perf_counter() - start, 1e-9)
+    return max(1, int(np.ceil(min_time / one)))
+
+
+def gemm_peak_gflops(
+    dtype: str = "float32", n: int = 1024, backend: str = "numpy", repeat: int = 5
+) -> float:
+    """Measure this machine's matrix-multiply throughput in GFLOP/s (``2 n^3`` flops per product).
+
+    This is the practical peak that convolution implementations are compared with:
+    a convolution lowered to one GEMM cannot beat it in effective GFLOP/s (only an algorithm
+    that does fewer multiplications, such as Winograd or FFT, can).
+
+    Args:
+        dtype: ``"float32"`` or ``"float64"``.
+        n: matrix side; 1024 is large enough to saturate BLAS on a laptop.
+        backend: ``"numpy"`` (NumPy's BLAS) or ``"torch"``.
+        repeat: timed samples (median reported).
+    """
+    if dtype not in {"float32", "float64"}:
+        raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n)).astype(dtype)
+    b = rng.standard_normal((n, n)).astype(dtype)
+    if backend == "numpy":
+        out = np.empty((n, n), dtype=dtype)
+        timing = benchmark(np.matmul, a, b, out=out, repeat=repeat, warmup=1)
+    elif backend == "torch":
+        import torch
+
+        ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+        timing = benchmark(torch.mm, ta, tb, repeat=repeat, warmup=1)
+    else:
+        raise ValueError(f"backend must be 'numpy' or 'torch', got {backend!r}")
+    return 2.0 * n**3 / timing.median / 1e9
+
+
+@dataclass
+class SweepResult:
+    """Timings of several implementations across sizes (one row per size and method)."""
+
+    rows: list[dict[str, Any]]
+    label: str = "size"
+    threads: dict[str, Any] = field(default_factory=dict)
+
+    def methods(self) -> list[str]:
+        return list(dict.fromkeys(row["method"] for row in self.rows))
+
+    def table(self) -> str:
+        """A plain-text table: one line per size, median time per method."""
+        methods = self.methods()
+        sizes = list(dict.fromkeys(row["size"] for row in self.rows))
+        by_key = {(row["size"], row["method"]): row for row in self.rows}
+        header = f"{self.label:>12} | " + " | ".join(f"{m:>14}" for m in methods)
+        lines = [header, "-" * len(header)]
+        for size in sizes:
+            cells = []
+            for method in methods:
+                row = by_key.get((size, method))
+                cells.append(f"{_fmt_seconds(row['median_s']):>14}" if row else f"{'-':>14}")
+            lines.append(f"{size!s:>12} | " + " | ".join(cells))
+        lines.append(f"threads: {self.threads}")
+        return "\n".join(lines)
+
+    def plot(self, ax: Any = None, gflops: bool = False) -> Any:
+        """Median time (or GFLOP/s) against size for each method, log-log axes. Returns the axes."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 4))
+        key = "gflops" if gflops else "median_s"
+        for method in self.methods():
+            points = [(r["size"], r[key]) for r in self.rows if r["method"] == method]
+            points = [(s, v) for s, v in points if v is not None]
+            if points:
+                xs, ys = zip(*points, strict=True)
+                ax.plot(xs, ys, marker="o", label=method)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(self.label)
+        ax.set_ylabel("effective GFLOP/s" if gflops else "median time per call (s)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+        return ax
+
+
+def sweep(
+    implementations: dict[str, Callable[[Any], Callable[[], object]]],
+    sizes: Sequence[Any],
+    *,
+    flops: Callable[[Any], float] | None = None,
+    repeat: int = 5,
+    warmup: int = 1,
+    label: str = "size",
+    progress: bool = False,
+) -> SweepResult:
+    """Time every implementation at every size.
+
+    Args:
+        implementations: ``name -> make(size)``; ``make`` prepares inputs for ``size``
+            (untimed) and returns a zero-argument callable that does the work (timed).
+            ``make`` may return ``None`` to skip a size (e.g. loops on large inputs).
+        sizes: the sizes to sweep (numbers, so they can go on a log axis).
+        flops: flop count of one call at a size, for effective GFLOP/s.
+        progress: show a tqdm progress bar.
+
+    Returns:
+        A :class:`SweepResult` with rows ``{size, method, median_s, min_s, max_s, gflops}``.
+    """
+    pairs = [(size, name) for size in sizes for name in implementations]
+    if progress:
+        from tqdm.auto import tqdm
+
+        pairs = tqdm(pairs, desc="timing")
+    rows = []
+    for size, name in pairs:
+        work = implementations[name](size)
+        if work is None:
+            continue
+        timing = benchmark(work, repeat=repeat, warmup=warmup, flops=flops(size) if flops else None)
+        rows.append(
+            {
+                "size": size,
+                "method": name,
+                "median_s": timing.median,
+                "min_s": timing.min,
+                "max_s": timing.max,
+                "gflops": timing.gflops,
+            }
+        )
+    return SweepResult(rows=rows, label=label, threads=thread_info())

@@ -1,0 +1,80 @@
+"""Sanity checks of the timing helpers on fixed workloads (no speed thresholds)."""
+
+from __future__ import annotations
+
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+
+from course_utils.timing import benchmark, gemm_peak_gflops, limit_threads, sweep, thread_info
+
+
+def test_benchmark_orders_statistics_and_counts_calls() -> None:
+    calls = []
+    timing = benchmark(lambda: calls.append(1), repeat=5, warmup=3)
+    assert len(calls) == 8  # warm-up calls run too, but are not timed
+    assert 0 <= timing.min <= timing.median <= timing.max
+    assert timing.repeat == 5 and timing.warmup == 3
+
+
+def test_benchmark_measures_a_sleep() -> None:
+    # A 20 ms sleep cannot take less than 20 ms; the upper bound is loose on purpose.
+    timing = benchmark(time.sleep, 0.02, repeat=3, warmup=0)
+    assert 0.02 <= timing.median < 1.0
+
+
+def test_gflops_is_flops_over_median() -> None:
+    timing = benchmark(time.sleep, 0.01, repeat=3, warmup=0, flops=1e9)
+    assert timing.gflops == pytest.approx(1e9 / timing.median / 1e9)
+    assert "GFLOP/s" in str(timing)
+
+
+def test_min_time_loops_short_calls() -> None:
+    calls = []
+    benchmark(lambda: calls.append(1), repeat=2, warmup=0, min_time=0.01)
+    assert len(calls) > 3  # one probe call plus looped samples
+
+
+def test_bad_arguments_raise() -> None:
+    with pytest.raises(ValueError, match="repeat"):
+        benchmark(lambda: None, repeat=0)
+    with pytest.raises(ValueError, match="warmup"):
+        benchmark(lambda: None, warmup=-1)
+    with pytest.raises(ValueError, match="dtype"):
+        gemm_peak_gflops("int8")
+
+
+def test_gemm_peak_is_positive_and_finite() -> None:
+    peak = gemm_peak_gflops("float64", n=128, repeat=2)
+    assert np.isfinite(peak) and peak > 0
+    assert gemm_peak_gflops("float32", n=128, repeat=2, backend="torch") > 0
+
+
+def test_limit_threads_sets_and_restores_torch_threads() -> None:
+    import torch
+
+    before = torch.get_num_threads()
+    with limit_threads(1):
+        assert torch.get_num_threads() == 1
+        assert all(n == 1 for n in thread_info()["blas"].values())
+    assert torch.get_num_threads() == before
+
+
+def test_sweep_table_and_plot() -> None:
+    def make(size: int):
+        if size > 64:
+            return None  # skipped size
+        a = np.ones((size, size))
+        return lambda: a @ a
+
+    result = sweep({"matmul": make}, [16, 32, 128], flops=lambda n: 2.0 * n**3, repeat=2)
+    assert [row["size"] for row in result.rows] == [16, 32]
+    assert all(row["gflops"] > 0 for row in result.rows)
+    assert "matmul" in result.table() and "threads" in result.table()
+    ax = result.plot()
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
