@@ -33,7 +33,13 @@ setup_env() {
 run_lab() {
     setup_env
     echo "==> starting JupyterLab on notebooks/00_welcome.ipynb"
-    exec "$VENV/bin/jupyter" lab notebooks/00_welcome.ipynb "$@"
+    local root_args=()
+    if [ "$(id -u)" = "0" ]; then
+        root_args=(--allow-root)  # containers often run as root; JupyterLab refuses without this
+    fi
+    # Serve the whole course (so links between folders work) and open the welcome notebook.
+    exec "$VENV/bin/jupyter" lab ${root_args[@]+"${root_args[@]}"} --ServerApp.root_dir="$PWD" \
+        --LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb "$@"
 }
 
 run_tests() {
