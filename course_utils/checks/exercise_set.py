@@ -26,11 +26,15 @@ SOLUTIONS_ENV = "COURSE_SOLUTIONS_DIR"
 
 
 def solutions_dir() -> Path:
-    """Where solution notebooks are looked up."""
+    """Where solution notebooks are looked up: ``COURSE_SOLUTIONS_DIR``, else the course's
+    ``solutions/`` folder (next to the package in a clone, or next to the notebook's folder)."""
     configured = os.environ.get(SOLUTIONS_ENV)
     if configured:
         return Path(configured)
-    return Path(__file__).resolve().parents[2] / "solutions"
+    beside_package = Path(__file__).resolve().parents[2] / "solutions"
+    if beside_package.is_dir():
+        return beside_package
+    return Path.cwd().parent / "solutions"
 
 
 @functools.lru_cache(maxsize=32)
