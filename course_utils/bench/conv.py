@@ -1,0 +1,257 @@
+"""Benchmark of the course's convolutions against their references, with the three targets.
+
+``python -m course_utils.bench conv [--quick] [--threads N] [--repeat R]``
+
+1. ``conv2d_direct`` vs ``conv2d_loops``: 256x256 image, 5x5 kernel, float64.
+   Target: direct at least 300x faster.
+2. ``conv2d_fft`` vs ``scipy.signal.fftconvolve(mode="valid")`` with the flipped kernel:
+   512x512 image, 5x5 and 31x31 kernels, float64. Target: at most 1.1x SciPy's time.
+3. ``conv2d_im2col`` vs ``torch.nn.functional.conv2d``: N=8, C=64 -> K=64, 56x56, 3x3,
+   padding 1, float32. Target: at most 1.5x torch's time.
+
+Method and reference are timed in interleaved rounds (method, reference, method, ...),
+each a median of repeats after warm-up; the reported time is the median of the round
+medians, so slow drifts of a shared machine hit both sides alike. ``conv2d_loops`` takes
+about a second, so it is timed once, without warm-up. Effective GFLOP/s count the direct
+method's ``2*N*K*C*kh*kw*Ho*Wo`` flops for every method (the FFT does fewer operations,
+so its *effective* rate may exceed the GEMM peak); the peak is measured in the same run.
+Quick mode (``--quick`` or ``COURSE_QUICK=1``) shrinks the problems: its ratios are
+indicative only, the targets are defined on the full sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from course_utils.config import quick_mode
+from course_utils.conv import conv2d_direct, conv2d_fft, conv2d_flops, conv2d_im2col, conv2d_loops
+from course_utils.timing import benchmark, gemm_peak_gflops, limit_threads, thread_info
+
+__all__ = ["ConvBenchProblem", "default_problems", "format_rows", "main", "run_conv_bench"]
+
+
+@dataclass(frozen=True)
+class ConvBenchProblem:
+    """One comparison: ``kind`` selects method and reference, the goal is a time ratio.
+
+    - kind: ``"direct_vs_loops"``, ``"fft_vs_scipy"`` or ``"im2col_vs_torch"``.
+    - x_shape, w_shape: (H, W)/(kh, kw) for 2-D problems or (N, C, H, W)/(K, C, kh, kw).
+    - goal_speedup: for ``direct_vs_loops``, the required reference_time / method_time.
+    - goal_ratio: otherwise, the allowed method_time / reference_time.
+    """
+
+    kind: str
+    x_shape: tuple[int, ...]
+    w_shape: tuple[int, ...]
+    dtype: str = "float64"
+    padding: int = 0
+    goal_speedup: float | None = None
+    goal_ratio: float | None = None
+
+    @property
+    def description(self) -> str:
+        shape = "x".join(map(str, self.x_shape[-2:]))
+        kernel = "x".join(map(str, self.w_shape[-2:]))
+        text = f"{shape}, {kernel}"
+        if len(self.x_shape) == 4:
+            text = f"N={self.x_shape[0]}, C={self.x_shape[1]}->{self.w_shape[0]}, " + text
+        if self.padding:
+            text += f", pad {self.padding}"
+        return f"{text}, {self.dtype}"
+
+
+def default_problems(quick: bool = False) -> list[ConvBenchProblem]:
+    """The three targets at full size, or shrunken versions in quick mode."""
+    image, fft_image = (64, 128) if quick else (256, 512)
+    batch, channels, side = (2, 16, 28) if quick else (8, 64, 56)
+    return [
+        ConvBenchProblem("direct_vs_loops", (image, image), (5, 5), goal_speedup=300),
+        ConvBenchProblem("fft_vs_scipy", (fft_image, fft_image), (5, 5), goal_ratio=1.1),
+        ConvBenchProblem("fft_vs_scipy", (fft_image, fft_image), (31, 31), goal_ratio=1.1),
+        ConvBenchProblem(
+            "im2col_vs_torch",
+            (batch, channels, side, side),
+            (channels, channels, 3, 3),
+            dtype="float32",
+            padding=1,
+            goal_ratio=1.5,
+        ),
+    ]
+
+
+def _interleaved_medians(
+    method: Callable[[], object], reference: Callable[[], object], repeat: int, rounds: int
+) -> tuple[float, float]:
+    """Median over ``rounds`` of the per-round medians of ``method`` and ``reference``."""
+    method_times, reference_times = [], []
+    for _ in range(rounds):
+        method_times.append(benchmark(method, repeat=repeat, warmup=1).median)
+        reference_times.append(benchmark(reference, repeat=repeat, warmup=1).median)
+    return statistics.median(method_times), statistics.median(reference_times)
+
+
+def _once(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _operands(problem: ConvBenchProblem, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(problem.x_shape).astype(problem.dtype)
+    w = rng.standard_normal(problem.w_shape).astype(problem.dtype)
+    return x, w
+
+
+def _time_problem(
+    problem: ConvBenchProblem, repeat: int, rounds: int, threads: int
+) -> tuple[str, str, float, float]:
+    """(method name, reference name, method seconds, reference seconds)."""
+    x, w = _operands(problem)
+    if problem.kind == "direct_vs_loops":
+        method_s = benchmark(conv2d_direct, x, w, repeat=repeat * rounds, warmup=1).median
+        return "conv2d_direct", "conv2d_loops (1 run)", method_s, _once(lambda: conv2d_loops(x, w))
+    if problem.kind == "fft_vs_scipy":
+        import scipy.fft
+        import scipy.signal
+
+        flipped = np.ascontiguousarray(w[::-1, ::-1])
+        with scipy.fft.set_workers(threads):
+            times = _interleaved_medians(
+                lambda: conv2d_fft(x, w),
+                lambda: scipy.signal.fftconvolve(x, flipped, mode="valid"),
+                repeat,
+                rounds,
+            )
+        return "conv2d_fft", "scipy fftconvolve", *times
+    if problem.kind == "im2col_vs_torch":
+        import torch
+
+        tx, tw = torch.from_numpy(x), torch.from_numpy(w)
+        padding = problem.padding
+        times = _interleaved_medians(
+            lambda: conv2d_im2col(x, w, padding=padding),
+            lambda: torch.nn.functional.conv2d(tx, tw, padding=padding),
+            repeat,
+            rounds,
+        )
+        return "conv2d_im2col", "torch conv2d", *times
+    raise ValueError(f"unknown benchmark kind {problem.kind!r}")
+
+
+def _row(
+    problem: ConvBenchProblem, timed: tuple[str, str, float, float], peaks: dict[str, float]
+) -> dict[str, Any]:
+    method, reference, method_s, reference_s = timed
+    flops = conv2d_flops(problem.x_shape, problem.w_shape, padding=problem.padding)
+    ratio, speedup = method_s / reference_s, reference_s / method_s
+    if problem.goal_speedup is not None:
+        goal, met = f"speedup >= {problem.goal_speedup:g}x", speedup >= problem.goal_speedup
+    else:
+        goal, met = f"ratio <= {problem.goal_ratio:g}", ratio <= problem.goal_ratio
+    return {
+        "kind": problem.kind,
+        "problem": problem.description,
+        "dtype": problem.dtype,
+        "method": method,
+        "reference": reference,
+        "method_s": method_s,
+        "reference_s": reference_s,
+        "ratio": ratio,
+        "speedup": speedup,
+        "flops": flops,
+        "method_gflops": flops / method_s / 1e9,
+        "reference_gflops": flops / reference_s / 1e9,
+        "peak_gflops": peaks[problem.dtype],
+        "goal": goal,
+        "met": bool(met),
+    }
+
+
+def run_conv_bench(
+    quick: bool = False,
+    threads: int = 2,
+    repeat: int | None = None,
+    rounds: int = 3,
+    problems: Sequence[ConvBenchProblem] | None = None,
+) -> list[dict[str, Any]]:
+    """Time every problem with ``threads`` threads; one row (a dict) per comparison.
+
+    Rows hold: kind, problem, dtype, method, reference, method_s, reference_s (median
+    seconds), ratio (method/reference time), speedup (reference/method), flops,
+    method_gflops, reference_gflops, peak_gflops (GEMM peak of that dtype, measured now),
+    goal (text), met (bool), quick (bool), threads (thread counts in effect).
+    """
+    repeat = repeat if repeat is not None else (3 if quick else 7)
+    problems = list(problems) if problems is not None else default_problems(quick)
+    rows = []
+    with limit_threads(threads):
+        peak_size = 512 if quick else 1024
+        dtypes = sorted({p.dtype for p in problems})
+        peaks = {d: gemm_peak_gflops(d, n=peak_size, repeat=repeat) for d in dtypes}
+        info = thread_info()
+        for problem in problems:
+            row = _row(problem, _time_problem(problem, repeat, rounds, threads), peaks)
+            rows.append({**row, "quick": quick, "threads": {**info, "scipy.fft": threads}})
+    return rows
+
+
+def _seconds(value: float) -> str:
+    return f"{value * 1e3:9.2f} ms" if value < 1 else f"{value:9.3f} s "
+
+
+def format_rows(rows: Sequence[dict[str, Any]]) -> str:
+    """A plain-text table of :func:`run_conv_bench` rows, with the goals and met/missed."""
+    header = (
+        f"{'problem':<34} {'method':<14} {'time':>12} {'GFLOP/s':>8} {'%peak':>6} | "
+        f"{'reference':<21} {'time':>12} {'GFLOP/s':>8} | {'ratio':>7} {'speedup':>8}  "
+        f"{'goal':<17} result"
+    )
+    lines = [header, "-" * len(header)]
+    for r in rows:
+        percent = 100 * r["method_gflops"] / r["peak_gflops"]
+        lines.append(
+            f"{r['problem']:<34} {r['method']:<14} {_seconds(r['method_s'])} "
+            f"{r['method_gflops']:8.2f} {percent:5.0f}% | {r['reference']:<21} "
+            f"{_seconds(r['reference_s'])} {r['reference_gflops']:8.2f} | {r['ratio']:7.3f} "
+            f"{r['speedup']:7.1f}x  {r['goal']:<17} {'met' if r['met'] else 'MISSED'}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m course_utils.bench conv",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--quick", action="store_true", help="small sizes (also COURSE_QUICK=1)")
+    parser.add_argument("--threads", type=int, default=2, help="BLAS/torch/FFT threads (2)")
+    parser.add_argument("--repeat", type=int, default=None, help="timed calls per round")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (3)")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    quick = args.quick or quick_mode()
+    rows = run_conv_bench(quick=quick, threads=args.threads, repeat=args.repeat, rounds=args.rounds)
+    first = rows[0]
+    peaks = {r["dtype"]: r["peak_gflops"] for r in rows}
+    sizes = "QUICK sizes: ratios indicative only" if quick else "full sizes"
+    print(f"Convolution benchmark ({sizes})")
+    print(f"threads: {first['threads']}")
+    peak_text = ", ".join(f"{d} {p:.1f} GFLOP/s" for d, p in sorted(peaks.items()))
+    print(f"GEMM peak measured now (NumPy BLAS): {peak_text}")
+    print("time = median of interleaved rounds (each a median of repeats after warm-up);")
+    print("GFLOP/s = direct-method flops 2*N*K*C*kh*kw*Ho*Wo / time (FFT does fewer flops);")
+    print("ratio = method time / reference time, speedup = reference time / method time.\n")
+    print(format_rows(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

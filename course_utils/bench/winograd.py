@@ -1,0 +1,305 @@
+"""Winograd F(m x m, 3 x 3) in NumPy against PyTorch's CPU ``conv2d``, side by side.
+
+Run ``python -m course_utils.bench winograd [--quick] [--threads N] [--repeat R]``.
+
+What is measured (all in one run, with the same thread limit for NumPy's BLAS and torch):
+
+* median time of ``torch.nn.functional.conv2d`` (float32) and of ``conv2d_winograd`` for
+  m = 2, 4, 6 (float32, filters transformed *outside* the timed region), after warm-up;
+  the methods are timed in alternation (one call of each per round), so background load
+  on a shared machine affects them alike;
+* speed-up = torch median / Winograd median;
+* effective GFLOP/s = direct-convolution flops 2 N K C 9 H W / median time, compared with
+  the float32 GEMM peak measured by ``gemm_peak_gflops`` in the same run (Winograd can
+  exceed it: it does fewer multiplications than it is credited for);
+* max |error| / max |output| against a float64 torch reference;
+* the multiplication reduction of the element-wise stage, from ``multiplication_count``;
+* for F(4x4, 3x3): the targets below, each reported as met or missed.
+
+Afterwards the lesson 1-3 convolution benchmark (``course_utils.bench.conv``) runs when
+it is available.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import statistics
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from course_utils.conv.winograd import (
+    conv2d_winograd,
+    multiplication_count,
+    profile_winograd,
+    transform_filters,
+)
+from course_utils.timing import Timing, gemm_peak_gflops, limit_threads, thread_info
+
+__all__ = ["BenchCase", "FULL_CASES", "QUICK_CASES", "run_winograd_bench", "format_rows", "main"]
+
+ERROR_TARGET = 1e-4  # max |error| <= ERROR_TARGET * max |output| for F(4x4, 3x3)
+TILE_SIZES = (2, 4, 6)
+
+
+@dataclass(frozen=True)
+class BenchCase:
+    """One convolution layer: x (N, C, H, W), w (K, C, 3, 3), padding 1, stride 1."""
+
+    N: int
+    C: int
+    K: int
+    H: int
+    W: int
+    speed_target: float | None = None  # required torch / Winograd(m=4) time ratio
+
+    @property
+    def label(self) -> str:
+        return f"N={self.N} C={self.C} K={self.K} {self.H}x{self.W}"
+
+    @property
+    def direct_flops(self) -> float:
+        """2 N K C 9 H W: multiply-adds of direct 3x3 convolution with 'same' padding."""
+        return 2.0 * self.N * self.K * self.C * 9 * self.H * self.W
+
+
+FULL_CASES = (
+    BenchCase(8, 128, 128, 28, 28, speed_target=1.2),
+    BenchCase(4, 256, 256, 14, 14, speed_target=1.8),
+)
+QUICK_CASES = (
+    BenchCase(2, 64, 64, 28, 28),
+    BenchCase(2, 128, 128, 14, 14),
+)
+
+
+def _make_inputs(case: BenchCase, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((case.N, case.C, case.H, case.W), dtype=np.float32)
+    # He-style scale keeps outputs O(1), as in a trained network.
+    w = rng.standard_normal((case.K, case.C, 3, 3), dtype=np.float32) / np.sqrt(9 * case.C)
+    return x, w.astype(np.float32)
+
+
+def _relative_error(got: np.ndarray, reference: np.ndarray) -> float:
+    return float(np.abs(got.astype(np.float64) - reference).max() / np.abs(reference).max())
+
+
+def _interleaved(
+    calls: dict[str, Any], repeat: int, warmup: int, flops: float
+) -> dict[str, Timing]:
+    """Time several zero-argument callables in alternation: every round runs each once.
+
+    The machine may be shared; alternating the methods inside one loop exposes them all to
+    the same background load, so their ratio is fairer than timing one after the other.
+    """
+    for _ in range(warmup):
+        for fn in calls.values():
+            fn()
+    samples: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(repeat):
+        for name, fn in calls.items():
+            start = time.perf_counter()
+            fn()
+            samples[name].append(time.perf_counter() - start)
+    threads = thread_info()
+    return {
+        name: Timing(
+            min=min(values),
+            median=statistics.median(values),
+            max=max(values),
+            repeat=repeat,
+            warmup=warmup,
+            flops=flops,
+            threads=threads,
+        )
+        for name, values in samples.items()
+    }
+
+
+def _bench_case(case: BenchCase, repeat: int, warmup: int, peak: float) -> list[dict[str, Any]]:
+    x, w = _make_inputs(case)
+    x_t, w_t = torch.from_numpy(x), torch.from_numpy(w)
+    reference = F.conv2d(x_t.double(), w_t.double(), padding=1).numpy()
+    filters = {m: transform_filters(w, m) for m in TILE_SIZES}  # outside the timed region
+    calls: dict[str, Any] = {"torch.conv2d": lambda: F.conv2d(x_t, w_t, padding=1)}
+    for m in TILE_SIZES:
+        calls[f"winograd m={m}"] = partial(conv2d_winograd, x, filters[m], padding=1)
+    with torch.no_grad():
+        timings = _interleaved(calls, repeat, warmup, case.direct_flops)
+        outputs = {name: np.asarray(fn()) for name, fn in calls.items()}
+    torch_time = timings["torch.conv2d"]
+    rows = []
+    for name, timing in timings.items():
+        m = None if name == "torch.conv2d" else int(name.rsplit("=", 1)[1])
+        error = _relative_error(outputs[name], reference)
+        rows.append(_row(case, name, m, timing, error, peak, torch_time))
+    return rows
+
+
+def _row(case, method, m, timing, error, peak, torch_time) -> dict[str, Any]:
+    count = multiplication_count(case.N, case.C, case.K, case.H, case.W, m, 3, 1) if m else None
+    speedup = torch_time.median / timing.median
+    is_target = m == 4 and case.speed_target is not None
+    return {
+        "case": case.label,
+        "N": case.N,
+        "C": case.C,
+        "K": case.K,
+        "H": case.H,
+        "W": case.W,
+        "method": method,
+        "m": m,
+        "median_s": timing.median,
+        "min_s": timing.min,
+        "max_s": timing.max,
+        "gflops": timing.gflops,
+        "peak_gflops": peak,
+        "fraction_of_peak": timing.gflops / peak,
+        "speedup_vs_torch": speedup,
+        "max_rel_error": error,
+        "mult_reduction": None if count is None else count["ratio"],
+        "speed_target": case.speed_target if is_target else None,
+        "speed_met": (speedup >= case.speed_target) if is_target else None,
+        "error_target": ERROR_TARGET if m == 4 else None,
+        "error_met": (error <= ERROR_TARGET) if m == 4 else None,
+        "threads": timing.threads,
+    }
+
+
+def run_winograd_bench(
+    quick: bool = False,
+    threads: int = 2,
+    repeat: int | None = None,
+    cases: Sequence[BenchCase] | None = None,
+    warmup: int = 2,
+    peak_size: int = 1024,
+) -> list[dict[str, Any]]:
+    """Time torch.conv2d and conv2d_winograd (m = 2, 4, 6) on each case; one dict per row.
+
+    Args:
+        quick: smaller layers (QUICK_CASES) and fewer repeats.
+        threads: thread limit for NumPy's BLAS and torch during the whole run.
+        repeat: timed samples per method (default 9, or 3 when quick).
+        cases: override the layers (e.g. tiny ones in tests).
+        warmup: untimed calls before timing.
+        peak_size: matrix side for the float32 GEMM peak measured in the same run.
+
+    Returns:
+        Rows with keys case, N, C, K, H, W, method, m, median_s, min_s, max_s, gflops,
+        peak_gflops, fraction_of_peak, speedup_vs_torch, max_rel_error, mult_reduction,
+        speed_target, speed_met, error_target, error_met, threads.
+    """
+    if cases is None:
+        cases = QUICK_CASES if quick else FULL_CASES
+    if repeat is None:
+        repeat = 3 if quick else 9
+    rows: list[dict[str, Any]] = []
+    with limit_threads(threads):
+        peak = gemm_peak_gflops("float32", n=peak_size)
+        for case in cases:
+            rows.extend(_bench_case(case, repeat, warmup, peak))
+    return rows
+
+
+def format_rows(rows: Sequence[dict[str, Any]]) -> str:
+    """Plain-text table of :func:`run_winograd_bench` rows."""
+    header = (
+        f"{'layer':<28} {'method':<14} {'median':>9} {'GFLOP/s':>8} {'%peak':>6} "
+        f"{'vs torch':>8} {'mult/':>6} {'max rel err':>11}  target"
+    )
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        reduction = "" if row["mult_reduction"] is None else f"{row['mult_reduction']:.2f}x"
+        lines.append(
+            f"{row['case']:<28} {row['method']:<14} {row['median_s'] * 1e3:>7.2f}ms "
+            f"{row['gflops']:>8.1f} {100 * row['fraction_of_peak']:>5.0f}% "
+            f"{row['speedup_vs_torch']:>7.2f}x {reduction:>6} {row['max_rel_error']:>11.2e}  "
+            f"{_target_text(row)}"
+        )
+    return "\n".join(lines)
+
+
+def _target_text(row: dict[str, Any]) -> str:
+    parts = []
+    if row["speed_target"] is not None:
+        verdict = "met" if row["speed_met"] else "missed"
+        parts.append(f"speed >= {row['speed_target']}x: {verdict}")
+    if row["error_target"] is not None:
+        verdict = "met" if row["error_met"] else "missed"
+        parts.append(f"error <= {row['error_target']:.0e}: {verdict}")
+    return "; ".join(parts)
+
+
+def _print_stage_profile(cases: Sequence[BenchCase], threads: int, repeat: int) -> None:
+    """Where the time of F(4x4, 3x3) goes, stage by stage (median seconds)."""
+    print("\nconv2d_winograd(m=4) stage profile (median of repeats):")
+    with limit_threads(threads):
+        for case in cases:
+            x, w = _make_inputs(case)
+            stages = profile_winograd(x, transform_filters(w, 4), padding=1, repeat=repeat)
+            total = sum(stages.values())
+            text = ", ".join(
+                f"{name} {sec * 1e3:.2f}ms ({100 * sec / total:.0f}%)"
+                for name, sec in stages.items()
+            )
+            print(f"  {case.label}: {text}")
+
+
+def _run_conv_bench(quick: bool, threads: int) -> None:
+    """Print the lesson 1-3 convolution benchmark if its module provides a run function."""
+    print("\nLesson 1-3 convolution benchmark (course_utils.bench.conv):")
+    try:
+        module = importlib.import_module("course_utils.bench.conv")
+    except ImportError as err:
+        print(f"  skipped: course_utils.bench.conv is not available ({err})")
+        return
+    run = getattr(module, "run_conv_bench", None)
+    if run is None:
+        print("  skipped: course_utils.bench.conv has no run_conv_bench function")
+        return
+    result = run(quick=quick, threads=threads)
+    rows = getattr(result, "rows", result)
+    if hasattr(result, "table"):
+        print(result.table())
+        return
+    for row in rows:
+        print("  " + ", ".join(f"{key}={_short(value)}" for key, value in row.items()))
+
+
+def _short(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m course_utils.bench winograd",
+        description="Winograd F(m x m, 3 x 3) in NumPy vs torch.nn.functional.conv2d (float32).",
+    )
+    parser.add_argument("--quick", action="store_true", help="small layers, few repeats")
+    parser.add_argument("--threads", type=int, default=2, help="BLAS and torch threads")
+    parser.add_argument("--repeat", type=int, default=None, help="timed samples per method")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+
+    cases = QUICK_CASES if args.quick else FULL_CASES
+    repeat = args.repeat or (3 if args.quick else 9)
+    rows = run_winograd_bench(quick=args.quick, threads=args.threads, repeat=repeat)
+    print(f"float32, padding 1, stride 1, filters pre-transformed; median of {repeat} repeats")
+    print(f"float32 GEMM peak (NumPy, measured now): {rows[0]['peak_gflops']:.1f} GFLOP/s")
+    with limit_threads(args.threads):
+        print(f"threads: {thread_info()}")
+    print(format_rows(rows))
+    _print_stage_profile(cases, args.threads, repeat)
+    _run_conv_bench(args.quick, args.threads)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

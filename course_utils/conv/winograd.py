@@ -1,0 +1,576 @@
+"""Winograd minimal filtering F(m x m, r x r) for 3x3 convolutions, in NumPy.
+
+Reference: A. Lavin and S. Gray, "Fast Algorithms for Convolutional Neural Networks",
+CVPR 2016 (arXiv:1509.09308, 2015).
+
+**1-D idea.** F(m, r) computes m outputs of an r-tap correlation
+``y_i = sum_k d[i + k] g[k]`` (i = 0..m-1) from n = m + r - 1 inputs with only n
+multiplications instead of m * r:
+
+    y = AT @ ((G @ g) * (BT @ d))          AT: (m, n), G: (n, r), BT: (n, n)
+
+**2-D.** Nesting the 1-D algorithm on rows and columns gives, for an n x n input tile
+``d`` and an r x r filter ``g``, the m x m output tile
+
+    Y = AT @ ((G @ g @ G.T) * (BT @ d @ BT.T)) @ AT.T
+
+with n * n multiplications instead of m * m * r * r: 16 instead of 36 for F(2x2, 3x3)
+(2.25x fewer), 36 instead of 144 for F(4x4, 3x3) (4x fewer).
+
+**Convolution layer.** The filter transform ``U = G g G^T`` is done once per filter. Summing
+over input channels commutes with the output transform, so for every one of the n * n
+positions (xi, nu) inside a tile the element-wise stage is a matrix product over channels:
+
+    M[xi, nu] (K x P) = U[xi, nu] (K x C) @ V[xi, nu] (C x P)
+
+where P = N * tiles_h * tiles_w is the number of tiles. That batched GEMM does almost
+all the arithmetic; the input and output transforms only read and write every tile once.
+
+Shapes used throughout:
+
+* x: (N, C, H, W), w: (K, C, r, r), b: (K,)
+* out: (N, K, H_out, W_out) with H_out = H + 2 * pad - r + 1 (stride 1)
+* tiles: tiles_h = ceil(H_out / m), tiles_w = ceil(W_out / m); partial tiles at the border
+  are computed on zero padding and cropped away.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+from numbers import Rational
+
+import numpy as np
+import numpy.typing as npt
+from numpy.lib.stride_tricks import as_strided
+
+__all__ = [
+    "DEFAULT_POINTS",
+    "WinogradFilters",
+    "winograd_transforms",
+    "transform_filters",
+    "conv2d_winograd",
+    "multiplication_count",
+    "profile_winograd",
+]
+
+# Interpolation points, in the order they are used (plus the point at infinity, always).
+# Why these: the transforms contain powers of the points (up to a^(n-1)) and the Lagrange
+# denominators prod(a_i - a_j); floating-point error grows with the spread of those
+# magnitudes, so good points are small, exact in binary, and come in pairs a, -1/a that
+# keep the powers of a and of 1/a balanced. That is the recommendation of Barabasz,
+# Anderson, Soodhalter and Gregg, "Error analysis and improving the accuracy of Winograd
+# convolution for deep neural networks" (2018/2020): 0, -1, 1, 1/2, -2 for F(4, 3) and
+# 0, +-1, +-1/2, +-2 for F(6, 3). Lavin & Gray use 0, +-1, +-2 for F(4, 3); on random
+# float32 data our F(4x4, 3x3) error is about 1.5x smaller with 0, +-1, 1/2, -2
+# (tests/test_winograd.py checks this). F(2, 3) gets 0, +-1 exactly as in Lavin & Gray.
+DEFAULT_POINTS: tuple[Fraction, ...] = tuple(
+    Fraction(p)
+    for p in ("0", "1", "-1", "1/2", "-2", "2", "-1/2", "1/4", "-4", "4", "-1/4", "3/2", "-2/3")
+)
+
+# Largest tile side n = m + r - 1 accepted by conv2d_winograd: beyond 8 the transforms
+# mix magnitudes so different that float32 results lose most of their digits.
+MAX_TILE = 8
+
+FractionMatrix = np.ndarray  # 2-D array of fractions.Fraction, dtype=object
+
+
+# ---------------------------------------------------------------------------------------
+# Exact transforms (Toom-Cook / Lagrange interpolation)
+# ---------------------------------------------------------------------------------------
+
+
+def winograd_transforms(
+    m: int, r: int, points: Sequence[int | Fraction | str] | None = None
+) -> tuple[FractionMatrix, FractionMatrix, FractionMatrix]:
+    """Exact transform matrices (AT, G, BT) of the minimal filtering algorithm F(m, r).
+
+    Construction (Toom-Cook with a point at infinity). Let n = m + r - 1 and choose n - 1
+    distinct finite points a_0..a_{n-2}. Linear convolution s = h * g of polynomials
+    h (degree m - 1) and g (degree r - 1) has degree n - 1, so it is fixed by its values
+    s(a_i) = h(a_i) g(a_i) and its leading coefficient s_{n-1} = h_{m-1} g_{r-1}
+    (the value "at infinity"). Lagrange interpolation gives
+
+        s(x) = sum_i s(a_i) N_i(x) / D_i + s_{n-1} * prod_j (x - a_j),
+        N_i(x) = prod_{j != i} (x - a_j),  D_i = prod_{j != i} (a_i - a_j).
+
+    Correlation is the transpose of convolution (sum_j d_j s_j = sum_i h_i y_i), which
+    swaps the roles of the evaluation and interpolation matrices:
+
+    - row i of BT: the coefficients of N_i(x) (ascending powers); last row: of prod (x - a_j)
+    - row i of G:  (1, a_i, ..., a_i^(r-1)) / D_i;                 last row: (0, ..., 0, 1)
+    - column i of AT: (1, a_i, ..., a_i^(m-1));                    last column: (0, ..., 0, 1)
+
+    A row's sign is flipped in both G and BT when D_i < 0, so G carries the positive
+    Lagrange denominators as in Lavin & Gray.
+
+    Inputs:
+    - m: number of outputs per tile (>= 1)
+    - r: filter taps (>= 1)
+    - points: n - 1 distinct finite points (int, Fraction or a string such as "1/2");
+      default: the first n - 1 of DEFAULT_POINTS.
+
+    Returns:
+    - AT: (m, n), G: (n, r), BT: (n, n); object arrays of fractions.Fraction, exact, with
+      AT @ ((G @ g) * (BT @ d)) == [sum_k d[i + k] g[k] for i in range(m)].
+    """
+    m, r = _positive_int(m, "m"), _positive_int(r, "r")
+    n = m + r - 1
+    finite = _interpolation_points(n, points)
+    at = np.empty((m, n), dtype=object)
+    g_mat = np.empty((n, r), dtype=object)
+    bt = np.empty((n, n), dtype=object)
+    for i, a in enumerate(finite):
+        others = finite[:i] + finite[i + 1 :]
+        denominator = math.prod((a - b for b in others), start=Fraction(1))
+        sign = 1 if denominator > 0 else -1
+        bt[i] = [sign * c for c in _poly_from_roots(others, n)]
+        g_mat[i] = [a**k / abs(denominator) for k in range(r)]
+        at[:, i] = [a**k for k in range(m)]
+    bt[n - 1] = _poly_from_roots(finite, n)
+    g_mat[n - 1] = [Fraction(int(k == r - 1)) for k in range(r)]
+    at[:, n - 1] = [Fraction(int(k == m - 1)) for k in range(m)]
+    return at, g_mat, bt
+
+
+def _positive_int(value: int, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _interpolation_points(n: int, points: Sequence | None) -> list[Fraction]:
+    """The n - 1 finite points as Fractions (validated: exact, distinct, right count)."""
+    if points is None:
+        if n - 1 > len(DEFAULT_POINTS):
+            raise ValueError(
+                f"F(m, r) with n = m + r - 1 = {n} needs {n - 1} points; the defaults "
+                f"provide {len(DEFAULT_POINTS)}. Pass points explicitly."
+            )
+        return list(DEFAULT_POINTS[: n - 1])
+    result = []
+    for p in points:
+        if isinstance(p, (float, np.floating)):
+            raise ValueError(f"points must be exact (int, Fraction or 'p/q' string), got {p!r}")
+        if not isinstance(p, (str, Rational, np.integer)):
+            raise ValueError(f"points must be int, Fraction or 'p/q' strings, got {p!r}")
+        result.append(Fraction(p))  # type: ignore[arg-type]
+    if len(result) != n - 1:
+        raise ValueError(
+            f"F(m, r) needs n - 1 = {n - 1} finite points (the last point is infinity), "
+            f"got {len(result)}"
+        )
+    if len(set(result)) != len(result):
+        raise ValueError(f"interpolation points must be distinct, got {result}")
+    return result
+
+
+def _poly_from_roots(roots: Sequence[Fraction], length: int) -> list[Fraction]:
+    """Coefficients (ascending powers, zero-padded to ``length``) of prod (x - root)."""
+    coeffs = [Fraction(1)]
+    for root in roots:
+        shifted = [Fraction(0)] + coeffs  # x * p(x)
+        coeffs = [s - root * c for s, c in zip(shifted, coeffs + [Fraction(0)], strict=True)]
+    return coeffs + [Fraction(0)] * (length - len(coeffs))
+
+
+@lru_cache(maxsize=32)
+def _float_transforms(m: int, r: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(AT, G, BT) of the default points as read-only float64 arrays."""
+    mats = tuple(mat.astype(np.float64) for mat in winograd_transforms(m, r))
+    for mat in mats:
+        mat.flags.writeable = False
+    return mats  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------------------------------
+# Filter transform
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WinogradFilters:
+    """Filters transformed once, ready for :func:`conv2d_winograd`.
+
+    Attributes:
+    - U: (n * n, K, C) array, U[xi * n + nu] = (G g G^T)[xi, nu] for every (filter k,
+      channel c): one K x C matrix per position inside the n x n tile (n = m + r - 1),
+      the left operand of the batched GEMM.
+    - m: outputs per tile side; r: filter side; K: output channels; C: input channels.
+    - dtype: dtype of U (the transform is computed in float64, then rounded once).
+    """
+
+    U: np.ndarray
+    m: int
+    r: int
+    K: int
+    C: int
+    dtype: np.dtype
+
+    @property
+    def n(self) -> int:
+        """Tile side n = m + r - 1."""
+        return self.m + self.r - 1
+
+
+def transform_filters(
+    w: np.ndarray, m: int = 4, dtype: npt.DTypeLike | None = None
+) -> WinogradFilters:
+    """Transform filters once: U = G g G^T for every (k, c), laid out as (n*n, K, C).
+
+    Inputs:
+    - w: filters, shape (K, C, r, r) (r = 3 is the case of interest; any r >= 1 works
+      as long as the tile side n = m + r - 1 <= 8)
+    - m: outputs per tile side (2, 4 or 6 for 3x3 filters)
+    - dtype: dtype of U; default w.dtype if it is float32/float64, else float64
+
+    Returns:
+    - WinogradFilters with U of shape (n*n, K, C).
+    """
+    w = _as_float_array(w, "w")
+    if w.ndim != 4 or w.shape[2] != w.shape[3]:
+        raise ValueError(f"w must have shape (K, C, r, r) with square filters, got {w.shape}")
+    k, c, r, _ = w.shape
+    m = _check_tile(m, r)
+    dtype = np.dtype(w.dtype if dtype is None else dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+    _, g_mat, _ = _float_transforms(m, r)
+    n = m + r - 1
+    # (n, r) @ (K, C, r, r) @ (r, n) -> (K, C, n, n), in float64 so U is rounded only once.
+    u = g_mat @ w.astype(np.float64) @ g_mat.T
+    u = np.ascontiguousarray(u.reshape(k, c, n * n).transpose(2, 0, 1), dtype=dtype)
+    u.flags.writeable = False
+    return WinogradFilters(U=u, m=m, r=r, K=k, C=c, dtype=dtype)
+
+
+def _check_tile(m: int, r: int) -> int:
+    m = _positive_int(m, "m")
+    if m + r - 1 > MAX_TILE:
+        raise ValueError(
+            f"tile side n = m + r - 1 = {m + r - 1} exceeds {MAX_TILE}: F({m}, {r}) is too "
+            f"inaccurate in floating point; use a smaller m (2, 4 or 6 for 3x3 filters)"
+        )
+    return m
+
+
+def _as_float_array(a: object, name: str) -> np.ndarray:
+    if not isinstance(a, np.ndarray):
+        raise ValueError(f"{name} must be a NumPy array, got {type(a).__name__}")
+    if a.dtype not in (np.float32, np.float64):
+        raise ValueError(f"{name} must be float32 or float64, got {a.dtype}")
+    return a
+
+
+# ---------------------------------------------------------------------------------------
+# Convolution
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Geometry of one call: padding, output size, tile grid."""
+
+    n_batch: int
+    channels: int
+    height: int
+    width: int
+    pad: tuple[int, int]
+    out_h: int
+    out_w: int
+    tiles_h: int
+    tiles_w: int
+    m: int
+    r: int
+
+    @property
+    def n(self) -> int:
+        return self.m + self.r - 1
+
+    @property
+    def padded_shape(self) -> tuple[int, int]:
+        """(H_p, W_p) = (tiles_h * m + r - 1, tiles_w * m + r - 1) >= (H + 2 pad, W + 2 pad)."""
+        return self.tiles_h * self.m + self.r - 1, self.tiles_w * self.m + self.r - 1
+
+
+def conv2d_winograd(
+    x: np.ndarray,
+    w: np.ndarray | WinogradFilters,
+    b: np.ndarray | None = None,
+    padding: int | tuple[int, int] = 0,
+    m: int | None = None,
+    stride: int = 1,
+) -> np.ndarray:
+    """2-D convolution (cross-correlation, like ``F.conv2d``) with Winograd F(m x m, r x r).
+
+    Inputs:
+    - x: input, shape (N, C, H, W), float32 or float64 (the output keeps this dtype)
+    - w: filters (K, C, r, r), or a WinogradFilters from transform_filters (then the
+      filter transform is skipped)
+    - b: optional bias, shape (K,)
+    - padding: zero padding, int or (pad_h, pad_w)
+    - m: outputs per tile side, 2, 4 or 6 for 3x3 filters (n = m + r - 1 <= 8);
+      default 4, or the m of pre-transformed filters
+    - stride: must be 1 (Winograd tiles are dense)
+
+    Returns:
+    - out: shape (N, K, H_out, W_out), H_out = H + 2 * pad_h - r + 1,
+      W_out = W + 2 * pad_w - r + 1.
+
+    Steps (n = m + r - 1, P = N * tiles_h * tiles_w):
+    1. pad x into a channels-last buffer (H_p, W_p, N, C) (the only input copy);
+    2. input transform V = BT d BT^T of every overlapping n x n tile (tile stride m), as
+       two rounds of small matrix products on strided views: V has shape (n*n, P, C);
+    3. batched GEMM over channels: M[pos] = V[pos] (P x C) @ U[pos]^T (C x K), (n*n, P, K);
+    4. output transform Y = AT M AT^T written straight into an (H_t, W_t, N, K) buffer;
+    5. crop to (H_out, W_out), add the bias, back to (N, K, H_out, W_out).
+    """
+    filters, plan = _prepare(x, w, padding, m, stride)
+    bias = _check_bias(b, filters.K, x.dtype)
+    at, _, bt = (mat.astype(x.dtype) for mat in _float_transforms(plan.m, plan.r))
+    padded = _pad_channels_last(x, plan)
+    v = _input_transform(padded, bt, plan)
+    prod = _batched_gemm(v, filters.U, plan)
+    y = _output_transform(prod, at, plan)
+    return _to_nchw(y, bias, plan)
+
+
+def _prepare(
+    x: np.ndarray,
+    w: np.ndarray | WinogradFilters,
+    padding: int | tuple[int, int],
+    m: int | None,
+    stride: int,
+) -> tuple[WinogradFilters, _Plan]:
+    """Validate the arguments, transform raw filters, and plan the tile grid."""
+    if stride != 1:
+        raise ValueError(f"conv2d_winograd supports stride 1 only, got stride={stride!r}")
+    x = _as_float_array(x, "x")
+    if x.ndim != 4:
+        raise ValueError(f"x must have shape (N, C, H, W), got shape {x.shape}")
+    if isinstance(w, WinogradFilters):
+        if m is not None and m != w.m:
+            raise ValueError(f"filters were transformed for m={w.m}, but m={m} was requested")
+        if w.dtype != x.dtype:
+            raise ValueError(
+                f"filters were transformed to {w.dtype} but x is {x.dtype}; "
+                f"call transform_filters(w, m, dtype=x.dtype)"
+            )
+        filters = w
+    else:
+        filters = transform_filters(w, 4 if m is None else m, dtype=x.dtype)
+    if x.shape[1] != filters.C:
+        raise ValueError(
+            f"channel mismatch: x has C={x.shape[1]} channels but the filters expect C={filters.C}"
+        )
+    pad = _padding_pair(padding)
+    out_h = x.shape[2] + 2 * pad[0] - filters.r + 1
+    out_w = x.shape[3] + 2 * pad[1] - filters.r + 1
+    if out_h < 1 or out_w < 1:
+        raise ValueError(
+            f"input {x.shape[2]}x{x.shape[3]} with padding {pad} is smaller than the "
+            f"{filters.r}x{filters.r} filter"
+        )
+    plan = _Plan(
+        n_batch=x.shape[0],
+        channels=x.shape[1],
+        height=x.shape[2],
+        width=x.shape[3],
+        pad=pad,
+        out_h=out_h,
+        out_w=out_w,
+        tiles_h=-(-out_h // filters.m),
+        tiles_w=-(-out_w // filters.m),
+        m=filters.m,
+        r=filters.r,
+    )
+    return filters, plan
+
+
+def _padding_pair(padding: int | tuple[int, int]) -> tuple[int, int]:
+    pair = (padding, padding) if isinstance(padding, (int, np.integer)) else tuple(padding)
+    if (
+        len(pair) != 2
+        or any(isinstance(p, bool) or not isinstance(p, (int, np.integer)) for p in pair)
+        or min(pair) < 0
+    ):
+        raise ValueError(f"padding must be an int >= 0 or a pair of them, got {padding!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def _check_bias(b: np.ndarray | None, k: int, dtype: np.dtype) -> np.ndarray | None:
+    if b is None:
+        return None
+    b = np.asarray(b)
+    if b.shape != (k,):
+        raise ValueError(f"b must have shape (K,) = ({k},), got {b.shape}")
+    return b.astype(dtype, copy=False)
+
+
+def _pad_channels_last(x: np.ndarray, plan: _Plan) -> np.ndarray:
+    """Zero-padded copy of x in (H_p, W_p, N, C) layout: N*C contiguous per pixel."""
+    hp, wp = plan.padded_shape
+    top, left = plan.pad
+    bottom, right = top + plan.height, left + plan.width
+    padded = np.empty((hp, wp, plan.n_batch, plan.channels), dtype=x.dtype)
+    padded[:top] = 0
+    padded[bottom:] = 0
+    padded[top:bottom, :left] = 0
+    padded[top:bottom, right:] = 0
+    padded[top:bottom, left:right] = x.transpose(2, 3, 0, 1)
+    return padded
+
+
+def _input_transform(padded: np.ndarray, bt: np.ndarray, plan: _Plan) -> np.ndarray:
+    """V[xi, nu, t, u] = (BT d_tu BT^T)[xi, nu] for every tile (t, u); shape (n*n, P, C).
+
+    d_tu = padded[m t : m t + n, m u : m u + n] is never copied: the rows of every tile
+    row-band form a strided (n, W_p * N * C) matrix that BLAS reads in place, and the
+    column pass reads (n, N * C) blocks of the row-transformed band the same way.
+    """
+    n, m = plan.n, plan.m
+    hp, wp, nb, c = padded.shape
+    item = padded.itemsize
+    row = padded.strides[0]
+    # Row pass: band t is rows m t .. m t + n - 1 -> T1[t, xi] = sum_k BT[xi, k] row(m t + k).
+    bands = as_strided(
+        padded, (plan.tiles_h, n, wp * nb * c), (m * row, row, item), writeable=False
+    )
+    t1 = np.matmul(bt, bands)  # (tiles_h, n, W_p * N * C)
+    # Column pass: for band t, row xi, tile u: columns m u .. m u + n - 1.
+    s_band, s_xi = t1.strides[:2]
+    tiles = as_strided(
+        t1,
+        (plan.tiles_h, n, plan.tiles_w, n, nb * c),
+        (s_band, s_xi, m * nb * c * item, nb * c * item, item),
+        writeable=False,
+    )
+    v = np.empty((n, n, plan.tiles_h, plan.tiles_w, nb * c), dtype=padded.dtype)
+    np.matmul(bt, tiles, out=v.transpose(2, 0, 3, 1, 4))
+    return v.reshape(n * n, plan.tiles_h * plan.tiles_w * nb, c)
+
+
+def _batched_gemm(v: np.ndarray, u: np.ndarray, plan: _Plan) -> np.ndarray:
+    """M[pos] = V[pos] (P x C) @ U[pos]^T (C x K) for all n*n positions: (n*n, P, K)."""
+    return np.matmul(v, u.transpose(0, 2, 1))
+
+
+def _output_transform(prod: np.ndarray, at: np.ndarray, plan: _Plan) -> np.ndarray:
+    """Y = AT M AT^T per tile, written into the tile grid: shape (H_t, W_t, N, K).
+
+    H_t = tiles_h * m, W_t = tiles_w * m. Both passes are strided matrix products, the
+    second writes every m x m output tile straight to its place in the grid.
+    """
+    n, m = plan.n, plan.m
+    th, tw = plan.tiles_h, plan.tiles_w
+    nk = plan.n_batch * prod.shape[2]
+    item = prod.itemsize
+    # Row pass, contracting xi: O1[a, nu, ...] = sum_xi AT[a, xi] M[xi, nu, ...], done in
+    # n * tiles_h column blocks of width tiles_w * N * K (moderate sizes keep BLAS efficient).
+    width = n * th * tw * nk
+    block = tw * nk
+    src = as_strided(prod, (n * th, n, block), (block * item, width * item, item), writeable=False)
+    o1 = np.empty((m, n, th, tw, nk), dtype=prod.dtype)
+    np.matmul(at, src, out=o1.reshape(m, n * th, block).transpose(1, 0, 2))
+    # Column pass, contracting nu, written to grid[t m + a, u m + b].
+    grid = np.empty((th, m, tw, m, nk), dtype=prod.dtype)
+    np.matmul(at, o1.transpose(0, 2, 3, 1, 4), out=grid.transpose(1, 0, 2, 3, 4))
+    return grid.reshape(th * m, tw * m, plan.n_batch, prod.shape[2])
+
+
+def _to_nchw(grid: np.ndarray, bias: np.ndarray | None, plan: _Plan) -> np.ndarray:
+    """Crop the tile grid to (H_out, W_out), transpose to (N, K, H_out, W_out), add bias."""
+    cropped = grid[: plan.out_h, : plan.out_w].transpose(2, 3, 0, 1)
+    out = np.empty(cropped.shape, dtype=grid.dtype)
+    if bias is None:
+        np.copyto(out, cropped)
+    else:
+        np.add(cropped, bias[:, None, None], out=out)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Counting and profiling
+# ---------------------------------------------------------------------------------------
+
+
+def multiplication_count(
+    N: int, C: int, K: int, H: int, W: int, m: int, r: int = 3, padding: int = 1
+) -> dict[str, float]:
+    """Multiplications of the element-wise stage: direct convolution vs Winograd F(m, r).
+
+    Direct: every output value needs C * r * r products:
+        direct = N * K * C * H_out * W_out * r * r
+    Winograd: every (tile, k, c) needs n * n products (n = m + r - 1), with
+        tiles = ceil(H_out / m) * ceil(W_out / m) (partial border tiles count in full):
+        winograd = N * K * C * tiles * n * n
+    The transforms are not counted (their cost is O(N C tiles n^2 n) and O(K ...), not
+    multiplied by the other channel count). With full tiles the ratio is
+    m^2 r^2 / n^2: 2.25 for F(2x2, 3x3), 4 for F(4x4, 3x3), 5.06 for F(6x6, 3x3).
+
+    Returns a dict with out_h, out_w, tiles, direct, winograd and ratio = direct / winograd.
+    """
+    for name, value in {"N": N, "C": C, "K": K, "H": H, "W": W, "m": m, "r": r}.items():
+        _positive_int(value, name)
+    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
+        raise ValueError(f"padding must be an int >= 0, got {padding!r}")
+    out_h, out_w = H + 2 * padding - r + 1, W + 2 * padding - r + 1
+    if out_h < 1 or out_w < 1:
+        raise ValueError(f"{H}x{W} input with padding {padding} is smaller than the filter")
+    n = m + r - 1
+    tiles = -(-out_h // m) * -(-out_w // m)
+    direct = N * K * C * out_h * out_w * r * r
+    winograd = N * K * C * tiles * n * n
+    return {
+        "out_h": out_h,
+        "out_w": out_w,
+        "tiles": tiles,
+        "direct": direct,
+        "winograd": winograd,
+        "ratio": direct / winograd,
+    }
+
+
+def profile_winograd(
+    x: np.ndarray,
+    w: np.ndarray | WinogradFilters,
+    b: np.ndarray | None = None,
+    padding: int | tuple[int, int] = 0,
+    m: int | None = None,
+    repeat: int = 5,
+) -> dict[str, float]:
+    """Median seconds spent in each stage of :func:`conv2d_winograd` (same code path).
+
+    Stages: pad (channels-last copy), input_transform, gemm, output_transform, to_nchw;
+    plus filter_transform when raw filters are given. One untimed warm-up run first.
+    """
+    if repeat < 1:
+        raise ValueError(f"repeat must be >= 1, got {repeat}")
+    samples: dict[str, list[float]] = {}
+
+    def timed(name: str, fn: Callable, *args: object) -> object:
+        start = time.perf_counter()
+        result = fn(*args)
+        samples.setdefault(name, []).append(time.perf_counter() - start)
+        return result
+
+    for _ in range(repeat + 1):
+        filters = w
+        if not isinstance(w, WinogradFilters):
+            filters = timed(
+                "filter_transform", transform_filters, w, 4 if m is None else m, x.dtype
+            )
+        filters, plan = _prepare(x, filters, padding, m, 1)
+        bias = _check_bias(b, filters.K, x.dtype)
+        at, _, bt = (mat.astype(x.dtype) for mat in _float_transforms(plan.m, plan.r))
+        padded = timed("pad", _pad_channels_last, x, plan)
+        v = timed("input_transform", _input_transform, padded, bt, plan)
+        prod = timed("gemm", _batched_gemm, v, filters.U, plan)
+        y = timed("output_transform", _output_transform, prod, at, plan)
+        timed("to_nchw", _to_nchw, y, bias, plan)
+    return {name: float(np.median(values[1:])) for name, values in samples.items()}
