@@ -1,0 +1,43 @@
+"""Generative image inpainting with contextual attention, small enough for a laptop CPU.
+
+A DeepFill-v1-style model (Yu et al., "Generative Image Inpainting with Contextual
+Attention", CVPR 2018): a coarse-to-fine generator whose refinement stage borrows
+features from the known region with :class:`ContextualAttention`, trained with
+reconstruction losses and local + global critics.
+
+Modules: ``data`` (built-in photos, folders, random crops), ``masks`` (box and free-form
+holes), ``attention`` (contextual attention, flow images), ``networks`` (generator,
+critics), ``losses``, ``train`` (CLI, DDP, resume), ``api`` (:func:`inpaint` for the GAN
+and classical methods), ``evaluate`` (metrics and the comparison table).
+"""
+
+from .api import METHODS, WEIGHTS_PATH, inpaint, load_generator
+from .attention import AttentionMaps, ContextualAttention, attention_flow_image, flow_to_rgb
+from .data import RandomCropDataset, builtin_test_images, builtin_training_images, folder_images
+from .evaluate import evaluate, evaluation_set, hole_l1, psnr, ssim
+from .masks import free_form_mask, random_bbox_mask
+from .networks import Critics, Generator
+
+__all__ = [
+    "METHODS",
+    "WEIGHTS_PATH",
+    "AttentionMaps",
+    "ContextualAttention",
+    "Critics",
+    "Generator",
+    "RandomCropDataset",
+    "attention_flow_image",
+    "builtin_test_images",
+    "builtin_training_images",
+    "evaluate",
+    "evaluation_set",
+    "flow_to_rgb",
+    "folder_images",
+    "free_form_mask",
+    "hole_l1",
+    "inpaint",
+    "load_generator",
+    "psnr",
+    "random_bbox_mask",
+    "ssim",
+]

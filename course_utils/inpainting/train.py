@@ -1,0 +1,415 @@
+"""Training loop of the inpainting GAN: CLI ``python -m course_utils.inpainting train``.
+
+One step (order matters on current PyTorch):
+
+1. the generator inpaints the batch: (coarse, fine) = G(x, mask);
+2. critic step: hinge loss on real images vs the *detached* completed images, backward,
+   critic optimiser step;
+3. generator step: reconstruction loss plus ``adv_weight`` times the adversarial loss,
+   computed with a *fresh* critic forward (after the critic's parameters changed in
+   place), backward, generator optimiser step.
+
+Public ports that evaluate the generator's adversarial loss before the critic's
+optimiser step fail on current PyTorch ("modified by an inplace operation"), because
+backward then needs the old critic weights. During the first ``gan_start`` steps only
+the reconstruction loss is trained (the critics are idle), which gets the blurry-but-
+right fill that the hole-L1 metric rewards before the adversarial term sharpens it.
+
+Everything is seeded: the data and masks of step s on rank r are functions of
+(seed, r, s), and checkpoints store the optimiser states, the step and the RNG states,
+so ``--resume`` reproduces an uninterrupted run. Under ``torchrun`` the models are
+wrapped in DistributedDataParallel (gloo on CPU, nccl on CUDA) and each rank draws its
+own data; only rank 0 writes files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+from tqdm import tqdm
+
+from .attention import attention_flow_image
+from .data import RandomCropDataset, load_images
+from .losses import critic_hinge_loss, generator_hinge_loss, reconstruction_loss
+from .masks import mixed_mask
+from .networks import Critics, Generator, count_parameters, local_boxes
+
+CHECKPOINT_NAME = "checkpoint.pt"
+GENERATOR_NAME = "generator.pt"
+PREVIEW_INDEX = 2**40  # data index of the fixed preview batch (far beyond any training step)
+
+
+@dataclass
+class TrainConfig:
+    """Every knob of a training run (stored in the checkpoint and ``config.json``)."""
+
+    data: str = "builtin"
+    skip_unreadable: bool = False
+    image_size: int = 64
+    steps: int = 2000
+    batch_size: int = 16
+    width: int = 16
+    critic_width: int = 32
+    lr: float = 2e-4
+    critic_lr: float = 2e-4
+    adv_weight: float = 1e-3
+    gan_start: int = 1000
+    box_fraction: float = 0.6
+    seed: int = 0
+    device: str = "auto"
+    out: str = "runs/inpainting"
+    sample_every: int = 200
+    checkpoint_every: int = 200
+    checkpoint_minutes: float = 5.0
+    eval_every: int = 0
+    max_minutes: float = 0.0
+    resume: bool = False
+    progress: bool = True
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    """``auto`` -> cuda if available, else mps if available, else cpu."""
+    if name != "auto":
+        return torch.device(name)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch (all devices)."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def _rng_state() -> dict:
+    return {
+        "python": random.getstate(),
+        "numpy": np.random.get_state(),
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+    }
+
+
+def _set_rng_state(state: dict) -> None:
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+    torch.set_rng_state(state["torch"])
+    if state["cuda"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _unwrap(module: nn.Module) -> nn.Module:
+    return module.module if isinstance(module, DistributedDataParallel) else module
+
+
+class Trainer:
+    """Owns models, optimisers, data and bookkeeping of one (possibly distributed) run."""
+
+    def __init__(self, config: TrainConfig) -> None:
+        self.config = config
+        self.distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
+        self.device = pick_device(config.device)
+        if self.distributed:
+            self._init_distributed()
+        self.rank = dist.get_rank() if self.distributed else 0
+        self.world = dist.get_world_size() if self.distributed else 1
+        self.out = Path(config.out)
+        seed_everything(config.seed)  # identical initial weights on every rank
+        self.generator = Generator(config.width).to(self.device)
+        self.critics = Critics(config.image_size // 2, config.critic_width).to(self.device)
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), config.lr, betas=(0.5, 0.999))
+        self.opt_d = torch.optim.Adam(
+            self.critics.parameters(), config.critic_lr, betas=(0.5, 0.999)
+        )
+        self.step = 0
+        if self.distributed:
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.generator = DistributedDataParallel(self.generator, device_ids=ids)
+            self.critics = DistributedDataParallel(self.critics, device_ids=ids)
+        images = load_images(config.data, skip_unreadable=config.skip_unreadable)
+        self.dataset = RandomCropDataset(
+            images, config.image_size, seed=config.seed * 1000 + self.rank
+        )
+        self.eval_set = None
+
+    def _init_distributed(self) -> None:
+        if self.device.type == "cuda":
+            local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+            torch.cuda.set_device(local_rank)
+            self.device = torch.device("cuda", local_rank)
+            dist.init_process_group("nccl")
+        else:
+            dist.init_process_group("gloo")
+
+    # ----------------------------------------------------------------- data
+    def batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Images (B, 3, S, S) in [-1, 1] and masks (B, 1, S, S) of ``step`` on this rank."""
+        size, count = self.config.image_size, self.config.batch_size
+        first = step * count if step >= 0 else PREVIEW_INDEX
+        images = self.dataset.batch(range(first, first + count)) * 2.0 - 1.0
+        rng = np.random.default_rng(
+            [self.config.seed, self.rank, step if step >= 0 else PREVIEW_INDEX, 7]
+        )
+        masks = mixed_mask(count, size, size, self.config.box_fraction, rng=rng)
+        masks_t = torch.from_numpy(masks).unsqueeze(1).float()
+        return images.to(self.device), masks_t.to(self.device)
+
+    # ----------------------------------------------------------------- step
+    def train_step(self, step: int) -> dict[str, float]:
+        """One generator (and, after ``gan_start``, critic) update. Returns loss values."""
+        config = self.config
+        images, masks = self.batch(step)
+        coarse, fine = self.generator(images, masks)
+        completed = fine * masks + images * (1.0 - masks)
+        logs: dict[str, float] = {}
+        adversarial = images.new_zeros(())
+        if step >= config.gan_start:
+            boxes = local_boxes(masks, config.image_size // 2)
+            real_fake = torch.cat([images, completed.detach()])
+            global_scores, local_scores = self.critics(real_fake, torch.cat([boxes, boxes]))
+            count = images.shape[0]
+            d_loss = critic_hinge_loss(global_scores[:count], global_scores[count:])
+            d_loss = d_loss + critic_hinge_loss(local_scores[:count], local_scores[count:])
+            self.opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            self.opt_d.step()
+            # Fresh critic forward *after* its in-place update (see module docstring).
+            global_fake, local_fake = self.critics(completed, boxes)
+            adversarial = generator_hinge_loss(global_fake) + generator_hinge_loss(local_fake)
+            logs["d_loss"] = float(d_loss.detach())
+            logs["g_adv"] = float(adversarial.detach())
+        reconstruction, parts = reconstruction_loss(coarse, fine, images, masks)
+        g_loss = reconstruction + config.adv_weight * adversarial
+        self.opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        self.opt_g.step()
+        logs.update(parts)
+        logs["g_loss"] = float(g_loss.detach())
+        return logs
+
+    # ----------------------------------------------------------- checkpoints
+    def state(self) -> dict:
+        return {
+            "generator": _unwrap(self.generator).state_dict(),
+            "critics": _unwrap(self.critics).state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "step": self.step,
+            "rng": _rng_state(),
+            "config": asdict(self.config),
+        }
+
+    def save(self) -> None:
+        """Write ``checkpoint.pt`` (everything) and ``generator.pt`` (weights only)."""
+        if self.rank != 0:
+            return
+        self.out.mkdir(parents=True, exist_ok=True)
+        for name, payload in (
+            (CHECKPOINT_NAME, self.state()),
+            (GENERATOR_NAME, _unwrap(self.generator).state_dict()),
+        ):
+            temporary = self.out / (name + ".tmp")
+            torch.save(payload, temporary)
+            os.replace(temporary, self.out / name)
+
+    def load(self, path: Path) -> None:
+        state = torch.load(path, map_location=self.device, weights_only=False)
+        _unwrap(self.generator).load_state_dict(state["generator"])
+        _unwrap(self.critics).load_state_dict(state["critics"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.step = int(state["step"])
+        _set_rng_state(state["rng"])
+
+    # ------------------------------------------------------------ artefacts
+    def write_samples(self) -> None:
+        """PNG grid of 8 fixed samples: rows = input (hole grey), output, attention flow."""
+        import matplotlib.image as mpimg
+
+        generator = _unwrap(self.generator)
+        images, masks = self.batch(-1)  # -1: the fixed preview batch, never trained on
+        images, masks = images[:8], masks[:8]
+        was_training = generator.training
+        generator.eval()
+        with torch.no_grad():
+            _, fine, maps = generator(images, masks, return_attention=True)
+        generator.train(was_training)
+        completed = fine * masks + images * (1.0 - masks)
+        shown_input = images * (1.0 - masks)
+
+        def to_row(batch: torch.Tensor) -> np.ndarray:
+            array = ((batch.clamp(-1, 1) + 1) / 2).permute(0, 2, 3, 1).cpu().numpy()
+            return np.concatenate(list(array), axis=1)
+
+        size = self.config.image_size
+        flow = np.concatenate(list(attention_flow_image(maps, (size, size))), axis=1)
+        grid = np.concatenate([to_row(shown_input), to_row(completed), flow], axis=0)
+        mpimg.imsave(self.out / f"samples_{self.step:06d}.png", np.clip(grid, 0, 1))
+
+    def evaluate_hole_l1(self) -> float:
+        """Hole L1 x100 of the current generator on the fixed 64x64 box evaluation set."""
+        from .api import inpaint_with_generator
+        from .evaluate import evaluation_set, hole_l1
+
+        if self.eval_set is None:
+            self.eval_set = evaluation_set(size=self.config.image_size, per_image=16)
+        images, box_masks, _ = self.eval_set
+        generator = _unwrap(self.generator)
+        was_training = generator.training
+        filled = inpaint_with_generator(generator, images, box_masks, device=self.device)
+        generator.train(was_training)
+        return hole_l1(images, filled, box_masks)
+
+    # ----------------------------------------------------------------- loop
+    def _should_stop(self, started: float) -> bool:
+        stop = self.config.max_minutes > 0 and time.time() - started > 60 * self.config.max_minutes
+        if self.distributed:  # every rank must stop at the same step
+            flag = torch.tensor([float(stop)], device=self.device)
+            dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+            stop = bool(flag.item() > 0)
+        return stop
+
+    def run(self) -> Path:
+        """Train until ``steps`` (or ``max_minutes``); returns the output folder."""
+        config = self.config
+        checkpoint = self.out / CHECKPOINT_NAME
+        if config.resume and checkpoint.exists():
+            self.load(checkpoint)
+        if self.rank == 0:
+            self.out.mkdir(parents=True, exist_ok=True)
+            (self.out / "config.json").write_text(json.dumps(asdict(config), indent=2))
+            _trim_csv(self.out / "losses.csv", self.step)
+        started = last_save = time.time()
+        bar = tqdm(
+            total=config.steps,
+            initial=self.step,
+            disable=not config.progress or self.rank != 0,
+            desc=f"inpainting G {count_parameters(_unwrap(self.generator)) / 1e6:.2f}M params",
+        )
+        self.generator.train()
+        self.critics.train()
+        while self.step < config.steps and not self._should_stop(started):
+            logs = self.train_step(self.step)
+            self.step += 1
+            bar.update(1)
+            bar.set_postfix(hole=f"{logs['fine_hole_l1']:.4f}", g=f"{logs['g_loss']:.3f}")
+            if self.rank == 0:
+                if config.eval_every and self.step % config.eval_every == 0:
+                    logs["eval_hole_l1x100"] = self.evaluate_hole_l1()
+                    bar.write(f"step {self.step}: eval hole L1x100 {logs['eval_hole_l1x100']:.3f}")
+                logs["seconds"] = time.time() - started
+                _append_csv(self.out / "losses.csv", self.step, logs)
+                if config.sample_every and self.step % config.sample_every == 0:
+                    self.write_samples()
+            periodic = config.checkpoint_every and self.step % config.checkpoint_every == 0
+            overdue = time.time() - last_save > 60 * config.checkpoint_minutes
+            if periodic or overdue:
+                self.save()
+                last_save = time.time()
+        bar.close()
+        self.save()
+        if self.rank == 0 and config.sample_every:
+            self.write_samples()
+        if self.distributed:
+            dist.barrier()
+        return self.out
+
+
+def _append_csv(path: Path, step: int, logs: dict[str, float]) -> None:
+    new = not path.exists()
+    with path.open("a", newline="") as handle:
+        writer = csv.writer(handle)
+        if new:
+            writer.writerow(["step", "name", "value"])
+        for name, value in logs.items():
+            writer.writerow([step, name, f"{value:.6g}"])
+
+
+def _trim_csv(path: Path, step: int) -> None:
+    """Drop rows logged after ``step`` (a resumed run rewrites them)."""
+    if not path.exists():
+        return
+    with path.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    kept = rows[:1] + [row for row in rows[1:] if int(row[0]) <= step]
+    with path.open("w", newline="") as handle:
+        csv.writer(handle).writerows(kept)
+
+
+def train(config: TrainConfig) -> Path:
+    """Run training; tears down the process group afterwards when distributed."""
+    trainer = Trainer(config)
+    try:
+        return trainer.run()
+    finally:
+        if trainer.distributed and dist.is_initialized():
+            dist.destroy_process_group()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m course_utils.inpainting train",
+        description="Train the small contextual-attention inpainting GAN (also under torchrun).",
+    )
+    defaults = TrainConfig()
+    helps = {
+        "data": "'builtin' (scikit-image photos) or a folder of images (searched recursively)",
+        "skip_unreadable": "skip unreadable image files with a warning instead of failing",
+        "width": "generator base width (channels)",
+        "adv_weight": "weight of the adversarial loss relative to the L1 losses",
+        "gan_start": "step at which the critics and the adversarial loss switch on",
+        "box_fraction": "probability of a box mask (else free-form strokes)",
+        "device": "auto (cuda > mps > cpu), cpu, cuda, cuda:1, mps",
+        "out": "output folder: losses.csv, samples_*.png, checkpoint.pt, generator.pt",
+        "sample_every": "write a sample grid every N steps (0 = never)",
+        "checkpoint_every": "save a checkpoint every N steps (0 = only by time)",
+        "checkpoint_minutes": "also save when this many minutes passed since the last save",
+        "eval_every": "every N steps log the hole L1 on the fixed test crops (0 = never)",
+        "max_minutes": "stop cleanly (and save) after this many minutes (0 = no limit)",
+        "resume": "continue from OUT/checkpoint.pt (weights, optimisers, step, RNG states)",
+        "progress": "show a tqdm progress bar",
+    }
+    for field in fields(TrainConfig):
+        flag = "--" + field.name.replace("_", "-")
+        default = getattr(defaults, field.name)
+        if isinstance(default, bool):
+            parser.add_argument(
+                flag,
+                action=argparse.BooleanOptionalAction,
+                default=default,
+                help=helps.get(field.name),
+            )
+        else:
+            parser.add_argument(
+                flag,
+                type=type(default),
+                default=default,
+                help=helps.get(field.name, field.name.replace("_", " ")),
+            )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point of ``train``."""
+    args = build_parser().parse_args(argv)
+    config = TrainConfig(**vars(args))
+    out = train(config)
+    if int(os.environ.get("RANK", "0")) == 0:
+        print(f"saved {out / GENERATOR_NAME}")
+    return 0
