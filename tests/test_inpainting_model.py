@@ -181,3 +181,24 @@ def test_shipped_gan_beats_mean_fill_on_a_photo_crop():
     gan = hole_l1(images, inpaint(images, boxes, method="gan"), boxes)
     mean = hole_l1(images, inpaint(images, boxes, method="mean"), boxes)
     assert gan < mean
+
+
+def test_evaluate_cli_reports_every_method_and_the_latency(tmp_path, capsys):
+    import json
+
+    from course_utils.inpainting.evaluate import main
+
+    torch.manual_seed(0)
+    weights = tmp_path / "generator.pt"
+    torch.save(Generator(width=8).state_dict(), weights)
+    argv = ["--checkpoint", str(weights), "--per-image", "1", "--size", "32"]
+    assert main([*argv, "--latency-size", "40", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert {(row["mask"], row["method"]) for row in report["rows"]} == {
+        (mask, method) for mask in ("box", "free-form") for method in METHODS
+    }
+    assert all(np.isfinite(row["hole_l1_x100"]) for row in report["rows"])
+    assert report["latency"]["size"] == 40 and report["latency"]["median_s"] > 0
+    assert main([*argv, "--methods", "mean,telea", "--latency-size", "0"]) == 0
+    table = capsys.readouterr().out
+    assert "| box | telea |" in table and "inference" not in table
