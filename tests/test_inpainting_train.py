@@ -165,3 +165,11 @@ def test_torchrun_two_cpu_processes(image_folder, tmp_path):
     assert sorted(losses) == [1, 2] and "d_loss" in losses[2]
     state = torch.load(out / "generator.pt", weights_only=True)
     assert all(torch.isfinite(v).all() for v in state.values())
+
+
+@pytest.mark.parametrize("flags", [["--image-size", "60"], ["--batch-size", "0"]])
+def test_bad_arguments_are_rejected_before_training(flags, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main(["train", *flags])
+    assert exit_info.value.code == 2
+    assert "must be" in capsys.readouterr().err

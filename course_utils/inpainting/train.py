@@ -366,11 +366,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m course_utils.inpainting train",
         description="Train the small contextual-attention inpainting GAN (also under torchrun).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     defaults = TrainConfig()
     helps = {
         "data": "'builtin' (scikit-image photos) or a folder of images (searched recursively)",
         "skip_unreadable": "skip unreadable image files with a warning instead of failing",
+        "image_size": "side of the square training crops (a multiple of 8)",
+        "steps": "total optimisation steps (a resumed run continues up to this number)",
+        "batch_size": "images per step (per process under torchrun)",
+        "critic_width": "base width (channels) of the local and global critics",
+        "lr": "Adam learning rate of the generator",
+        "critic_lr": "Adam learning rate of the critics",
+        "seed": "seed of weights, crops, flips and masks",
         "width": "generator base width (channels)",
         "adv_weight": "weight of the adversarial loss relative to the L1 losses",
         "gan_start": "step at which the critics and the adversarial loss switch on",
@@ -407,7 +415,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point of ``train``."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.image_size < 16 or args.image_size % 8:
+        parser.error(f"--image-size must be a multiple of 8 and >= 16, got {args.image_size}")
+    if args.batch_size < 1 or args.steps < 0:
+        parser.error("--batch-size must be >= 1 and --steps >= 0")
     config = TrainConfig(**vars(args))
     out = train(config)
     if int(os.environ.get("RANK", "0")) == 0:
