@@ -21,6 +21,7 @@ from typing import Any
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import Colormap
 
 COURSE_STYLE = {
     "figure.dpi": 100,
@@ -171,19 +172,23 @@ def show_matrix(
     title: str | None = None,
     fmt: str = "{:.0f}",
     highlight: Any = None,
-    cmap: str = "Blues",
+    cmap: str | Colormap = "Blues",
+    vmin: float | None = None,
+    vmax: float | None = None,
 ) -> plt.Axes:
     """A small matrix with its numbers written in the cells; ``highlight`` is a boolean mask
-    (same shape) of cells to outline in red -- used to show patches, columns and products."""
+    (same shape) of cells to outline in red -- used to show patches, columns and products.
+    ``vmin``/``vmax`` fix the colour scale; each number is written in white on dark cells and
+    in black on light ones."""
     m = as_numpy(matrix)
     if m.ndim != 2:
         raise ValueError(f"show_matrix needs a 2-D array, got shape {m.shape}")
     if ax is None:
         _, ax = plt.subplots(figsize=(0.45 * m.shape[1] + 1, 0.45 * m.shape[0] + 1))
-    ax.imshow(m, cmap=cmap)
-    scale = float(np.abs(m).max()) or 1.0
+    image = ax.imshow(m, cmap=cmap, vmin=vmin, vmax=vmax)
     for (i, j), value in np.ndenumerate(m):
-        colour = "white" if abs(value) > 0.6 * scale else "black"
+        shade = float(np.mean(image.cmap(image.norm(value))[:3]))  # cell brightness, 0..1
+        colour = "white" if shade < 0.5 else "black"
         ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=8, color=colour)
     if highlight is not None:
         mask = as_numpy(highlight).astype(bool)

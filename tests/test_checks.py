@@ -145,6 +145,18 @@ def test_dtype_ignored_when_problem_says_so() -> None:
     assert outcome.kind is Kind.CORRECT
 
 
+def test_complex_answer_to_a_real_problem_is_incorrect_without_warnings() -> None:
+    import warnings
+
+    problem = _problem(check_dtype=False)
+    correct_real_part = lambda x, w: np.correlate(x, w, "valid") + 1j  # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a ComplexWarning would reach the learner's notebook
+        outcome = _outcome(correct_real_part, problem)
+    assert outcome.kind is Kind.INCORRECT
+    assert "complex values" in outcome.message
+
+
 def test_nan_is_incorrect() -> None:
     outcome = _outcome(lambda x, w: np.full(len(x) - 2, np.nan))
     assert outcome.kind is Kind.INCORRECT

@@ -68,3 +68,11 @@ def test_matrix_with_highlight() -> None:
     assert len(ax.texts) == 12 and len(ax.patches) == 1
     with pytest.raises(ValueError, match="highlight"):
         viz.show_matrix(np.zeros((2, 2)), highlight=np.zeros((3, 3)))
+
+
+def test_matrix_numbers_are_readable_on_their_cells() -> None:
+    ax = viz.show_matrix(np.array([[-2.0, 0.0, 5.0]]), cmap="Oranges")
+    colours = [text.get_color() for text in ax.texts]
+    assert colours == ["black", "black", "white"]  # light, light, dark cells
+    ax = viz.show_matrix(np.array([[1.0, 9.0]]), vmin=0, vmax=100)
+    assert [text.get_color() for text in ax.texts] == ["black", "black"]

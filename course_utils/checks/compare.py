@@ -62,7 +62,11 @@ def array_difference(
     if g.dtype.kind in "biuUSO" or w.dtype.kind in "biuUSO":
         wrong = int(np.count_nonzero(g != w))
         return None if wrong == 0 else f"{wrong} of {w.size} entries differ"
-    return _float_difference(g.astype(np.float64), w.astype(np.float64), rtol, atol)
+    if (g.dtype.kind == "c") != (w.dtype.kind == "c"):
+        got_kind, want_kind = ("complex", "real") if g.dtype.kind == "c" else ("real", "complex")
+        return f"{got_kind} values (dtype {g.dtype}), expected {want_kind} values"
+    wide = np.complex128 if w.dtype.kind == "c" else np.float64
+    return _float_difference(g.astype(wide), w.astype(wide), rtol, atol)
 
 
 def _float_difference(g: np.ndarray, w: np.ndarray, rtol: float, atol: float) -> str | None:
