@@ -1,0 +1,451 @@
+"""Checks for ``exercises/01_direct_convolution.ipynb``: direct 2-D cross-correlation.
+
+1. ``correlate2d_loops``      -- single-channel, valid, explicit loops;
+2. ``correlate2d_padded``     -- zero padding, then correlate;
+3. ``conv2d_multichannel``    -- (N, C, H, W) x (K, C, kh, kw) with a stride;
+4. ``input_positions``        -- which input pixels an output pixel reads (stride/padding/dilation);
+5. ``correlate2d_shift_add``  -- the vectorised version: a loop over kernel taps only.
+
+Every reference is :func:`course_utils.conv.conv2d_direct` (tested against torch and SciPy) or
+a one-line formula. Inputs are random float64 arrays from seeded generators, kernels are
+asymmetric (so a flipped kernel is caught) and shapes are non-square (so a transposed output is
+caught).
+
+Tolerances (float64 everywhere): each output is a sum of at most a few hundred products of
+standard-normal numbers, so the round-off of any summation order is below ~1e-13 in absolute
+terms. ``rtol=1e-10, atol=1e-12`` accepts any order of summation and rejects every real mistake
+(a wrong tap or a missing term changes an output by O(1)).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_utils.checks import Case, ExerciseSet, FunctionProblem, Mistake
+from course_utils.conv import conv2d_direct, pad2d
+
+RTOL, ATOL = 1e-10, 1e-12
+
+
+def _shape(array: np.ndarray) -> str:
+    return "×".join(map(str, array.shape))
+
+
+# -- q1: valid cross-correlation with loops ------------------------------------------------------
+
+
+def _correlate_valid(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Reference: valid 2-D cross-correlation, (H, W) x (kh, kw) -> (H-kh+1, W-kw+1)."""
+    return conv2d_direct(x, w)
+
+
+def _correlate_cases() -> list[Case]:
+    rng = np.random.default_rng(101)
+    pairs = [
+        (np.arange(20.0).reshape(4, 5), np.array([[1.0, 2.0], [3.0, 5.0]])),
+        (rng.standard_normal((7, 9)), rng.standard_normal((3, 2))),
+        (rng.standard_normal((6, 5)), rng.standard_normal((2, 4))),
+        (rng.standard_normal((8, 8)), rng.standard_normal((3, 3))),
+        (rng.standard_normal((1, 1)), rng.standard_normal((1, 1))),
+        (rng.standard_normal((4, 6)), rng.standard_normal((4, 6))),
+        (rng.standard_normal((1, 12)), rng.standard_normal((1, 4))),
+        (rng.standard_normal((10, 1)), rng.standard_normal((3, 1))),
+        (rng.standard_normal((12, 15)), rng.standard_normal((5, 4))),
+    ]
+    notes = {4: " (1×1 image)", 5: " (kernel as large as the image)"}
+    return [
+        Case((x, w), label=f"x {_shape(x)}, w {_shape(w)}{notes.get(n, '')}")
+        for n, (x, w) in enumerate(pairs)
+    ]
+
+
+def _flipped_valid(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return conv2d_direct(x, w[::-1, ::-1])
+
+
+def _full_correlation(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    kh, kw = w.shape
+    return conv2d_direct(pad2d(x, (kh - 1, kw - 1)), w)
+
+
+def _last_window_dropped(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return conv2d_direct(x, w)[:-1, :-1]
+
+
+q1 = FunctionProblem(
+    "q1",
+    "correlate2d_loops",
+    _correlate_valid,
+    _correlate_cases,
+    rtol=RTOL,
+    atol=ATOL,
+    hints=[
+        "First compute the output shape: a kh×kw kernel fits in H − kh + 1 vertical and "
+        "W − kw + 1 horizontal positions. Allocate the output with np.zeros, then fill it.",
+        "Two loops over the output (i, j); inside, two loops over the kernel taps (u, v) that "
+        "add x[i + u, j + v] * w[u, v]. The tap (u, v) of the kernel always multiplies the "
+        "input pixel at the same offset (u, v) from the window's top-left corner: no flipping.",
+    ],
+    mistakes=[
+        Mistake(
+            "the kernel is flipped (w[kh-1-u, kw-1-v]): that is the mathematical convolution; "
+            "deep-learning frameworks compute cross-correlation.",
+            _flipped_valid,
+        ),
+        Mistake(
+            "you computed the 'full' correlation (every partial overlap); we want only the "
+            "positions where the whole kernel fits ('valid').",
+            _full_correlation,
+        ),
+        Mistake(
+            "the last row and column of the output are missing: range(H - kh) stops one "
+            "position early.",
+            _last_window_dropped,
+        ),
+    ],
+)
+
+
+# -- q2: zero padding -------------------------------------------------------------------------
+
+
+def _correlate_padded(x: np.ndarray, w: np.ndarray, padding: int) -> np.ndarray:
+    """Reference: zero-pad by ``padding`` on all four sides, then valid cross-correlation."""
+    return conv2d_direct(x, w, padding=padding)
+
+
+def _padded_cases() -> list[Case]:
+    rng = np.random.default_rng(202)
+    specs = [
+        ((6, 7), (3, 3), 1, ""),
+        ((5, 8), (3, 2), 2, ""),
+        ((7, 5), (2, 3), 0, " (no padding)"),
+        ((2, 3), (3, 3), 1, " (kernel larger than the image)"),
+        ((1, 1), (3, 3), 1, " (1×1 image)"),
+        ((1, 1), (1, 1), 3, " (1×1 kernel)"),
+        ((4, 5), (5, 5), 3, ""),
+        ((9, 6), (4, 2), 1, " (even kernel)"),
+    ]
+    cases = []
+    for x_shape, w_shape, padding, note in specs:
+        x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+        label = f"x {_shape(x)}, w {_shape(w)}, padding={padding}{note}"
+        cases.append(Case((x, w, padding), label=label))
+    return cases
+
+
+def _padding_forgotten(x: np.ndarray, w: np.ndarray, padding: int) -> np.ndarray:
+    return conv2d_direct(x, w)
+
+
+def _padding_one_side(x: np.ndarray, w: np.ndarray, padding: int) -> np.ndarray:
+    return conv2d_direct(pad2d(x, (padding, 0, padding, 0)), w)
+
+
+def _padding_edge(x: np.ndarray, w: np.ndarray, padding: int) -> np.ndarray:
+    return conv2d_direct(np.pad(x, padding, mode="edge"), w)
+
+
+q2 = FunctionProblem(
+    "q2",
+    "correlate2d_padded",
+    _correlate_padded,
+    _padded_cases,
+    rtol=RTOL,
+    atol=ATOL,
+    hints=[
+        "Build a bigger array of zeros, copy the image into its middle, then call your "
+        "correlate2d_loops on it. How much bigger must it be, along each axis?",
+        "`padding` zeros go on *each* of the four sides, so the padded image has shape "
+        "(H + 2·padding, W + 2·padding) and the image starts at row `padding`, column "
+        "`padding`. np.pad(x, padding) does this (its default fill is zero).",
+    ],
+    mistakes=[
+        Mistake("the padding was not applied (the output is the valid one).", _padding_forgotten),
+        Mistake(
+            "the zeros were added on one side only (top and left); padding goes on both sides.",
+            _padding_one_side,
+        ),
+        Mistake(
+            "the border was filled by repeating the edge pixels; zero padding fills it with 0.",
+            _padding_edge,
+        ),
+    ],
+)
+
+
+# -- q3: channels, batch and stride -------------------------------------------------------------
+
+
+def _conv2d_multichannel(x: np.ndarray, w: np.ndarray, stride: int = 1) -> np.ndarray:
+    """Reference: (N, C, H, W) x (K, C, kh, kw) -> (N, K, Ho, Wo), no padding, no bias."""
+    return conv2d_direct(x, w, stride=stride)
+
+
+def _multichannel_cases() -> list[Case]:
+    rng = np.random.default_rng(303)
+    specs = [
+        ((2, 3, 7, 9), (4, 3, 3, 2), 1, ""),
+        ((2, 3, 7, 9), (4, 3, 3, 2), 2, " (stride does not divide the width evenly)"),
+        ((1, 2, 10, 8), (1, 2, 2, 3), 3, ""),
+        ((3, 4, 5, 4), (2, 4, 1, 1), 2, " (1×1 kernel)"),
+        ((2, 3, 4, 5), (3, 3, 4, 5), 1, " (kernel as large as the image)"),
+        ((1, 1, 6, 7), (1, 1, 3, 3), 1, " (one channel in and out)"),
+        ((2, 2, 11, 13), (3, 2, 2, 2), 4, " (stride larger than the kernel)"),
+        ((1, 3, 1, 1), (5, 3, 1, 1), 1, " (1×1 image)"),
+    ]
+    cases = []
+    for x_shape, w_shape, stride, note in specs:
+        x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+        label = f"x {x.shape}, w {w.shape}, stride={stride}{note}"
+        cases.append(Case((x, w), {"stride": stride}, label=label))
+    return cases
+
+
+def _multichannel_flipped(x: np.ndarray, w: np.ndarray, stride: int = 1) -> np.ndarray:
+    return conv2d_direct(x, w[:, :, ::-1, ::-1], stride=stride)
+
+
+def _multichannel_transposed(x: np.ndarray, w: np.ndarray, stride: int = 1) -> np.ndarray:
+    return conv2d_direct(x, w, stride=stride).swapaxes(-1, -2)
+
+
+def _multichannel_range_too_short(x: np.ndarray, w: np.ndarray, stride: int = 1) -> np.ndarray:
+    """``range(0, H - kh, stride)``: drops the last window when it ends exactly at the border."""
+    out_h = len(range(0, x.shape[2] - w.shape[2], stride))
+    out_w = len(range(0, x.shape[3] - w.shape[3], stride))
+    return conv2d_direct(x, w, stride=stride)[:, :, :out_h, :out_w]
+
+
+def _multichannel_last_channel_only(x: np.ndarray, w: np.ndarray, stride: int = 1) -> np.ndarray:
+    return conv2d_direct(x[:, -1:], w[:, -1:], stride=stride)
+
+
+q3 = FunctionProblem(
+    "q3",
+    "conv2d_multichannel",
+    _conv2d_multichannel,
+    _multichannel_cases,
+    rtol=RTOL,
+    atol=ATOL,
+    hints=[
+        "Output pixel (n, k, i, j) is one number: the sum over all input channels c and all "
+        "taps (u, v) of x[n, c, i·stride + u, j·stride + v] · w[k, c, u, v]. Start from the "
+        "output shape (N, K, Ho, Wo) with Ho = (H − kh) // stride + 1.",
+        "Loop over n, k, i, j. Inside, take the window x[n, :, r:r + kh, s:s + kw] with "
+        "r = i·stride and s = j·stride: it has shape (C, kh, kw) like w[k], so "
+        "np.sum(window * w[k]) is the output value.",
+    ],
+    mistakes=[
+        Mistake(
+            "the kernel is flipped (that is convolution; frameworks compute cross-correlation).",
+            _multichannel_flipped,
+        ),
+        Mistake(
+            "the output's rows and columns are swapped: out[n, k, i, j] must hold output row i, "
+            "column j.",
+            _multichannel_transposed,
+        ),
+        Mistake(
+            "the output is one row or column short: range(0, H - kh, stride) stops before the "
+            "last window; the output-size formula is (H − kh) // stride + 1.",
+            _multichannel_range_too_short,
+        ),
+        Mistake(
+            "only the last input channel is counted: the sum over channels must accumulate "
+            "(+=), not overwrite (=).",
+            _multichannel_last_channel_only,
+        ),
+    ],
+)
+
+
+# -- q4: which input pixels an output pixel reads ------------------------------------------------
+
+
+def _input_positions(
+    i: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1
+) -> np.ndarray:
+    """Reference: input indices (unpadded coordinates) read by output ``i`` along one axis."""
+    return i * stride - padding + dilation * np.arange(kernel)
+
+
+def _position_cases() -> list[Case]:
+    specs = [
+        (2, 3, 2, 1, 3),
+        (0, 3, 1, 0, 1),
+        (0, 3, 1, 1, 1),
+        (4, 2, 3, 0, 2),
+        (1, 5, 1, 2, 1),
+        (0, 1, 1, 0, 1),
+        (7, 1, 2, 3, 1),
+        (3, 4, 2, 2, 3),
+    ]
+    rng = np.random.default_rng(404)
+    for _ in range(12):
+        kernel, stride, dilation = (int(v) for v in rng.integers(1, 5, size=3))
+        specs.append((int(rng.integers(0, 20)), kernel, stride, int(rng.integers(0, 4)), dilation))
+    return [
+        Case(
+            (i, kernel),
+            {"stride": s, "padding": p, "dilation": d},
+            label=f"i={i}, kernel={kernel}, stride={s}, padding={p}, dilation={d}",
+        )
+        for i, kernel, s, p, d in specs
+    ]
+
+
+def _positions_padding_added(
+    i: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1
+) -> np.ndarray:
+    return i * stride + padding + dilation * np.arange(kernel)
+
+
+def _positions_padding_ignored(
+    i: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1
+) -> np.ndarray:
+    return i * stride + dilation * np.arange(kernel)
+
+
+def _positions_dilation_ignored(
+    i: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1
+) -> np.ndarray:
+    return i * stride - padding + np.arange(kernel)
+
+
+def _positions_swapped(
+    i: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1
+) -> np.ndarray:
+    return i * dilation - padding + stride * np.arange(kernel)
+
+
+q4 = FunctionProblem(
+    "q4",
+    "input_positions",
+    _input_positions,
+    _position_cases,
+    check_dtype=False,  # any integer dtype (int32 on some platforms) is fine; values are exact
+    hints=[
+        "Work in the padded input first: output i starts its window at padded index "
+        "i·stride, and tap u of a dilated kernel sits dilation·u further along. Then convert "
+        "from padded to original coordinates.",
+        "The original pixel 0 sits at padded index `padding`, so original index = padded "
+        "index − padding. np.arange(kernel) gives all taps u at once.",
+    ],
+    mistakes=[
+        Mistake(
+            "the padding moves the window the wrong way: in original coordinates the first "
+            "window starts *before* pixel 0, in the padding.",
+            _positions_padding_added,
+        ),
+        Mistake(
+            "these are indices into the padded input; convert them to the original input's "
+            "coordinates.",
+            _positions_padding_ignored,
+        ),
+        Mistake(
+            "the dilation is ignored: neighbouring taps of a dilated kernel are `dilation` "
+            "pixels apart.",
+            _positions_dilation_ignored,
+        ),
+        Mistake(
+            "stride and dilation are swapped: the stride moves the window from one output to "
+            "the next, the dilation spaces the taps inside one window.",
+            _positions_swapped,
+        ),
+    ],
+)
+
+
+# -- q5: vectorised shift-and-add ---------------------------------------------------------------
+
+BIG_SIDE = 1500  # a per-pixel Python loop needs > 2 million iterations here: far over the limit
+TIME_LIMIT_S = 3.0
+
+
+def _correlate_strided(
+    x: np.ndarray, w: np.ndarray, stride: int = 1, dilation: int = 1
+) -> np.ndarray:
+    """Reference: valid single-channel cross-correlation with stride and dilation."""
+    return conv2d_direct(x, w, stride=stride, dilation=dilation)
+
+
+def _shift_add_cases() -> list[Case]:
+    rng = np.random.default_rng(505)
+    specs = [
+        ((9, 11), (3, 2), 1, 1, ""),
+        ((9, 11), (3, 2), 2, 1, ""),
+        ((10, 12), (3, 2), 1, 2, ""),
+        ((13, 16), (3, 3), 3, 2, " (stride does not divide evenly)"),
+        ((1, 1), (1, 1), 1, 1, " (1×1 image)"),
+        ((5, 4), (5, 4), 1, 1, " (kernel as large as the image)"),
+        ((1, 20), (1, 3), 2, 3, " (one row)"),
+        ((7, 8), (2, 2), 1, 6, " (dilated kernel as large as the image)"),
+        ((BIG_SIDE, BIG_SIDE), (5, 5), 1, 1, " (large: checks that only the taps are looped)"),
+    ]
+    cases = []
+    for x_shape, w_shape, stride, dilation, note in specs:
+        x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+        label = f"x {_shape(x)}, w {_shape(w)}, stride={stride}, dilation={dilation}{note}"
+        cases.append(Case((x, w), {"stride": stride, "dilation": dilation}, label=label))
+    return cases
+
+
+def _shift_add_flipped(x: np.ndarray, w: np.ndarray, stride: int = 1, dilation: int = 1):
+    return conv2d_direct(x, w[::-1, ::-1], stride=stride, dilation=dilation)
+
+
+def _shift_add_stride_forgotten(x: np.ndarray, w: np.ndarray, stride: int = 1, dilation: int = 1):
+    return conv2d_direct(x, w, dilation=dilation)
+
+
+def _shift_add_dilation_not_in_start(
+    x: np.ndarray, w: np.ndarray, stride: int = 1, dilation: int = 1
+) -> np.ndarray:
+    """Slices start at ``u`` instead of ``u * dilation`` (the output size is still right)."""
+    out_h, out_w = conv2d_direct(x, w, stride=stride, dilation=dilation).shape
+    out = np.zeros((out_h, out_w))
+    for u in range(w.shape[0]):
+        for v in range(w.shape[1]):
+            rows = slice(u, u + stride * (out_h - 1) + 1, stride)
+            cols = slice(v, v + stride * (out_w - 1) + 1, stride)
+            out += w[u, v] * x[rows, cols]
+    return out
+
+
+q5 = FunctionProblem(
+    "q5",
+    "correlate2d_shift_add",
+    _correlate_strided,
+    _shift_add_cases,
+    rtol=RTOL,
+    atol=ATOL,
+    timeout=TIME_LIMIT_S,
+    hints=[
+        "Fix one kernel tap (u, v). Over all outputs (i, j) it multiplies the pixels "
+        "x[u·d + i·s, v·d + j·s]: a regular grid of the image, which one strided slice "
+        "x[start:stop:step, start:stop:step] selects, with the output's shape.",
+        "The rows of tap u are x[u·d : u·d + s·(Ho − 1) + 1 : s] (the same pattern for the "
+        "columns). Start from out = np.zeros((Ho, Wo)) and, for every tap, add w[u, v] times "
+        "that slice: two loops of kh·kw steps in total, no loop over pixels.",
+    ],
+    mistakes=[
+        Mistake(
+            "the kernel is flipped (that is convolution; we want cross-correlation).",
+            _shift_add_flipped,
+        ),
+        Mistake(
+            "the stride is missing: this is the stride-1 output; step through the image by "
+            "`stride` in each slice.",
+            _shift_add_stride_forgotten,
+        ),
+        Mistake(
+            "the dilation is missing from where each tap's slice starts: tap u reads from "
+            "row u·dilation onwards.",
+            _shift_add_dilation_not_in_start,
+        ),
+    ],
+)
+
+EXERCISES = ExerciseSet("01_direct_convolution", [q1, q2, q3, q4, q5])
+setup = EXERCISES.setup
