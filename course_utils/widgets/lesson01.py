@@ -134,20 +134,6 @@ def _mask(shape: tuple[int, int], rows: np.ndarray, cols: np.ndarray) -> np.ndar
     return mask
 
 
-def _matrix_panel(matrix: np.ndarray, ax: plt.Axes, title: str, **kwargs: Any) -> None:
-    """``show_matrix``, with each number's colour chosen from its cell's shade.
-
-    (``show_matrix`` picks white text for large ``|value|``; on a sequential colour map a large
-    *negative* value is a light cell, so its number would be white on white.)
-    """
-    show_matrix(matrix, ax=ax, title=title, **kwargs)
-    image = ax.images[0]
-    for text in ax.texts:
-        col, row = (int(round(c)) for c in text.get_position())
-        shade = float(image.norm(matrix[row, col]))
-        text.set_color("white" if shade > 0.6 else "black")
-
-
 def draw_window_products(
     x: np.ndarray,
     w: np.ndarray,
@@ -170,7 +156,7 @@ def draw_window_products(
         figsize=(0.42 * sum(widths) + 2.5, 0.42 * padded.shape[0] + 1.2),
         gridspec_kw={"width_ratios": widths},
     )
-    _matrix_panel(
+    show_matrix(
         padded,
         axes[0],
         f"input, padding {padding}",
@@ -181,11 +167,13 @@ def draw_window_products(
         axes[0].add_patch(
             Rectangle((padding - 0.5, padding - 0.5), width, height, fill=False, ls="--", lw=1)
         )
-    _matrix_panel(w, axes[1], "kernel", cmap="Oranges")
-    _matrix_panel(parts["products"], axes[2], "window × kernel", cmap="Greens")
+    show_matrix(w, ax=axes[1], title="kernel", cmap="Oranges")
+    show_matrix(parts["products"], ax=axes[2], title="window × kernel", cmap="Greens")
     out_mask = np.zeros(output.shape, dtype=bool)
     out_mask[i, j] = True
-    _matrix_panel(output, axes[3], f"output ({i}, {j}) = {parts['sum']:g}", highlight=out_mask)
+    show_matrix(
+        output, ax=axes[3], title=f"output ({i}, {j}) = {parts['sum']:g}", highlight=out_mask
+    )
     fig.suptitle(f"stride {stride}, padding {padding}, dilation {dilation}", fontweight="bold")
     fig.tight_layout()
     return fig
