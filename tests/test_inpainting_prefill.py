@@ -1,0 +1,59 @@
+"""Pull-push interpolation, the classical fill the generator starts from."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from course_utils.inpainting.prefill import pull_push_fill
+
+
+def _box_mask(batch: int, height: int, width: int, top: int, left: int, side: int):
+    mask = torch.zeros(batch, 1, height, width)
+    mask[:, :, top : top + side, left : left + side] = 1.0
+    return mask
+
+
+@pytest.mark.parametrize(("height", "width"), [(64, 64), (67, 91), (1, 1), (5, 3)])
+def test_known_pixels_are_kept_exactly(height, width):
+    torch.manual_seed(0)
+    image = torch.rand(2, 3, height, width)
+    mask = (torch.rand(2, 1, height, width) > 0.5).float()
+    filled = pull_push_fill(image, mask)
+    assert filled.shape == image.shape and torch.isfinite(filled).all()
+    known = mask.expand_as(image) == 0
+    assert torch.equal(filled[known], image[known])
+
+
+def test_a_constant_image_is_filled_with_its_constant_whatever_the_hole_held():
+    image = torch.full((1, 3, 32, 40), 0.25)
+    image[:, :, 8:24, 8:24] = 99.0  # hole content must be ignored
+    filled = pull_push_fill(image, _box_mask(1, 32, 40, 8, 8, 16))
+    torch.testing.assert_close(filled, torch.full_like(filled, 0.25))
+
+
+def test_the_fill_follows_the_colours_around_the_hole():
+    # left half dark, right half bright: the hole's left part must be darker than its right
+    image = torch.zeros(1, 1, 32, 32)
+    image[..., 16:] = 1.0
+    filled = pull_push_fill(image, _box_mask(1, 32, 32, 8, 8, 16))
+    hole = filled[0, 0, 8:24, 8:24]
+    assert hole[:, :4].mean() < 0.4 < 0.6 < hole[:, -4:].mean()
+    assert hole.min() >= 0.0 and hole.max() <= 1.0  # a convex blend, no overshoot
+
+
+def test_masks_are_per_sample_and_an_all_hole_sample_gives_zeros():
+    image = torch.stack([torch.full((3, 16, 16), 0.5), torch.full((3, 16, 16), -0.5)])
+    mask = torch.zeros(2, 1, 16, 16)
+    mask[0] = 1.0  # sample 0: nothing known
+    mask[1, :, 4:8, 4:8] = 1.0
+    filled = pull_push_fill(image, mask)
+    assert torch.equal(filled[0], torch.zeros(3, 16, 16))
+    torch.testing.assert_close(filled[1], image[1])
+
+
+def test_shape_errors_are_clear():
+    with pytest.raises(ValueError, match="mask"):
+        pull_push_fill(torch.zeros(1, 3, 8, 8), torch.zeros(1, 1, 8, 9))
+    with pytest.raises(ValueError, match="need image"):
+        pull_push_fill(torch.zeros(3, 8, 8), torch.zeros(1, 8, 8))
