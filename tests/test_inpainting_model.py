@@ -83,7 +83,7 @@ def test_classical_methods_fill_a_smooth_image_well():
     image = np.repeat(np.stack([ramp] * 3, axis=-1)[None, None], 32, axis=1)  # (1, 32, 32, 3)
     masks = np.zeros((1, 32, 32), dtype=bool)
     masks[0, 12:20, 12:20] = True
-    for method in ("telea", "ns", "biharmonic"):
+    for method in ("telea", "ns", "biharmonic", "pullpush"):
         out = inpaint(image, masks, method=method)
         # A linear ramp is harmonic: diffusion-type fills reproduce it to ~2% (of range).
         assert hole_l1(image, out, masks) < 2.0, method

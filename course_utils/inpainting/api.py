@@ -13,6 +13,8 @@ Methods:
     "ns"         OpenCV ``cv2.inpaint`` with INPAINT_NS (Navier-Stokes, Bertalmio 2001).
     "biharmonic" scikit-image ``restoration.inpaint_biharmonic``.
     "mean"       the mean colour of the image's known pixels.
+    "pullpush"   pull-push interpolation (:mod:`.prefill`): the smooth fill the generator
+                 starts from and corrects, listed to show what the learned part adds.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ import torch
 import torch.nn.functional as F
 
 from .networks import Generator
+from .prefill import pull_push_fill
 
 WEIGHTS_PATH = Path(__file__).resolve().parent / "weights" / "deepfill_tiny_64.pt"
-METHODS = ("gan", "telea", "ns", "biharmonic", "mean")
+METHODS = ("gan", "telea", "ns", "biharmonic", "mean", "pullpush")
 OPENCV_RADIUS = 3  # neighbourhood radius (pixels) of cv2.inpaint
 
 
@@ -126,6 +129,10 @@ def _classical(image: np.ndarray, mask: np.ndarray, method: str) -> np.ndarray:
         if mask.all():
             return np.full_like(image, 0.5)
         return np.broadcast_to(image[~mask].mean(axis=0), image.shape).astype(np.float32)
+    if method == "pullpush":
+        x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None]
+        hole = torch.from_numpy(mask)[None, None].float()
+        return pull_push_fill(x, hole)[0].permute(1, 2, 0).numpy()
     if method == "biharmonic":
         from skimage.restoration import inpaint_biharmonic
 
@@ -147,7 +154,7 @@ def inpaint(
     Inputs:
         images: float array (N, H, W, 3) in [0, 1].
         masks: bool array (N, H, W), True = hole, one mask per image.
-        method: one of "gan", "telea", "ns", "biharmonic", "mean".
+        method: one of "gan", "telea", "ns", "biharmonic", "mean", "pullpush".
         weights: generator state dict used by "gan" (default: the shipped checkpoint).
     Returns:
         float32 array (N, H, W, 3); pixels where the mask is False equal the input exactly.
