@@ -13,6 +13,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 VENV="${COURSE_VENV:-.venv}"
+# Idle BLAS/OpenMP threads sleep instead of spinning, so NumPy and torch calls in one
+# process do not slow each other down (see course_utils/__init__.py); yours are kept.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+export OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-4}"
 PY="$VENV/bin/python"
 
 setup_env() {

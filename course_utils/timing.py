@@ -33,9 +33,13 @@ __all__ = [
 
 
 def thread_info() -> dict[str, Any]:
-    """Thread counts in effect now: BLAS pools (via threadpoolctl), torch, ``OMP_NUM_THREADS``."""
+    """Thread counts in effect now: BLAS pools (via threadpoolctl), torch, ``OMP_NUM_THREADS``,
+    and the idle-thread settings (``OMP_WAIT_POLICY``, ``OPENBLAS_THREAD_TIMEOUT``; see
+    :mod:`course_utils`)."""
     info: dict[str, Any] = {
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
+        "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY"),
+        "OPENBLAS_THREAD_TIMEOUT": os.environ.get("OPENBLAS_THREAD_TIMEOUT"),
         "cpus": os.cpu_count(),
     }
     try:

@@ -58,3 +58,13 @@ def test_ci_runs_the_readme_test_command() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "bash course.sh test" in readme and "bash course.sh lab" in readme
     assert "course.sh test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_idle_threads_sleep_in_every_entry_point() -> None:
+    import course_utils
+
+    for name, value in course_utils.WAIT_POLICY_ENV.items():
+        for entry in ("course.sh", "start"):
+            assert f'export {name}="${{{name}:-{value}}}"' in (ROOT / entry).read_text()
+    start = (ROOT / "start").read_text().splitlines()
+    assert start[-1] == 'exec "$@"'  # repo2docker's start must hand over to the server
