@@ -150,20 +150,18 @@ def test_local_crops_cover_each_samples_hole():
     assert scores[0].shape == (2, 1, 2, 2) and scores[1].shape == (2, 1, 1, 1)
 
 
-needs_weights = pytest.mark.skipif(
-    not default_weights_available(),
-    reason=f"shipped generator weights not found at {WEIGHTS_PATH}",
-)
+def test_the_generator_weights_ship_with_the_package():
+    assert default_weights_available(), f"missing {WEIGHTS_PATH}"
+    assert (WEIGHTS_PATH.parent / "MODEL_CARD.md").is_file()
+    assert WEIGHTS_PATH.stat().st_size < 10 * 2**20  # a state dict of a few MB
 
 
-@needs_weights
 def test_shipped_weights_load_with_weights_only():
     state = torch.load(WEIGHTS_PATH, map_location="cpu", weights_only=True)
     assert all(isinstance(v, torch.Tensor) for v in state.values())
     Generator(int(state["coarse_encoder.0.0.weight"].shape[0])).load_state_dict(state)
 
 
-@needs_weights
 @pytest.mark.parametrize(("height", "width"), [(67, 91), (256, 256)])
 def test_shipped_gan_inpaints_any_size(height, width):
     images, masks = _images_and_masks(1, height, width, seed=3)
@@ -173,7 +171,6 @@ def test_shipped_gan_inpaints_any_size(height, width):
     assert np.isfinite(out).all()
 
 
-@needs_weights
 def test_shipped_gan_beats_mean_fill_on_a_photo_crop():
     from course_utils.inpainting.evaluate import evaluation_set
 
