@@ -199,3 +199,16 @@ def test_evaluate_cli_reports_every_method_and_the_latency(tmp_path, capsys):
     assert main([*argv, "--methods", "mean,telea", "--latency-size", "0"]) == 0
     table = capsys.readouterr().out
     assert "| box | telea |" in table and "inference" not in table
+
+
+def test_the_hole_content_never_reaches_the_output(tiny_generator):
+    torch.manual_seed(1)
+    image = torch.rand(2, 3, 32, 32) * 2 - 1
+    mask = torch.zeros(2, 1, 32, 32)
+    mask[:, :, 8:24, 4:20] = 1
+    scribbled = image.clone()
+    scribbled[:, :, 8:24, 4:20] = 5.0  # whatever the hole holds
+    with torch.no_grad():
+        first, second = tiny_generator(image, mask), tiny_generator(scribbled, mask)
+    for a, b in zip(first, second, strict=True):
+        torch.testing.assert_close(a, b)

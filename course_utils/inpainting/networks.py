@@ -110,7 +110,7 @@ class Generator(nn.Module):
 
     forward(image, mask, return_attention=False):
         image: (B, 3, H, W) in [-1, 1], H and W multiples of ``size_multiple``
-            (the hole content is ignored: it is zeroed inside).
+            (the hole content is ignored: it is replaced by the pull-push fill).
         mask: (B, 1, H, W), 1 = hole, one mask per sample.
         Returns (coarse, fine), both (B, 3, H, W) in [-1, 1] (raw network outputs, not
         yet composited with the known pixels), plus the :class:`AttentionMaps` of the
