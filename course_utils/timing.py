@@ -177,7 +177,11 @@ def _calls_per_sample(fn: Callable[..., Any], args: tuple, kwargs: dict, min_tim
 
 
 def gemm_peak_gflops(
-    dtype: str = "float32", n: int = 1024, backend: str = "numpy", repeat: int = 5
+    dtype: str = "float32",
+    n: int = 1024,
+    backend: str = "numpy",
+    repeat: int = 5,
+    best_of: int = 1,
 ) -> float:
     """Measure this machine's matrix-multiply throughput in GFLOP/s (``2 n^3`` flops per product).
 
@@ -190,7 +194,11 @@ def gemm_peak_gflops(
         n: matrix side; 1024 is large enough to saturate BLAS on a laptop.
         backend: ``"numpy"`` (NumPy's BLAS) or ``"torch"``.
         repeat: timed samples (median reported).
+        best_of: measure this many times and keep the fastest median: on a machine that
+            is busy with other work, one measurement can come out far below the peak.
     """
+    if best_of < 1:
+        raise ValueError(f"best_of must be >= 1, got {best_of}")
     if dtype not in {"float32", "float64"}:
         raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
     rng = np.random.default_rng(0)
@@ -198,15 +206,20 @@ def gemm_peak_gflops(
     b = rng.standard_normal((n, n)).astype(dtype)
     if backend == "numpy":
         out = np.empty((n, n), dtype=dtype)
-        timing = benchmark(np.matmul, a, b, out=out, repeat=repeat, warmup=1)
+        medians = [
+            benchmark(np.matmul, a, b, out=out, repeat=repeat, warmup=1).median
+            for _ in range(best_of)
+        ]
     elif backend == "torch":
         import torch
 
         ta, tb = torch.from_numpy(a), torch.from_numpy(b)
-        timing = benchmark(torch.mm, ta, tb, repeat=repeat, warmup=1)
+        medians = [
+            benchmark(torch.mm, ta, tb, repeat=repeat, warmup=1).median for _ in range(best_of)
+        ]
     else:
         raise ValueError(f"backend must be 'numpy' or 'torch', got {backend!r}")
-    return 2.0 * n**3 / timing.median / 1e9
+    return 2.0 * n**3 / min(medians) / 1e9
 
 
 @dataclass
@@ -216,9 +229,18 @@ class SweepResult:
     rows: list[dict[str, Any]]
     label: str = "size"
     threads: dict[str, Any] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)  # the implementations, as given to sweep
 
     def methods(self) -> list[str]:
-        return list(dict.fromkeys(row["method"] for row in self.rows))
+        """Methods with rows, in the order given to :func:`sweep` (then first appearance)."""
+        present = dict.fromkeys(row["method"] for row in self.rows)
+        return [m for m in self.order if m in present] + [m for m in present if m not in self.order]
+
+    def colour(self, method: str) -> str:
+        """A fixed colour per method (its position among the swept implementations), so the
+        same method has the same colour in every plot of a sweep over the same methods."""
+        names = self.order or self.methods()
+        return f"C{names.index(method) % 10}" if method in names else "black"
 
     def table(self) -> str:
         """A plain-text table: one line per size, median time per method."""
@@ -248,7 +270,7 @@ class SweepResult:
             points = [(s, v) for s, v in points if v is not None]
             if points:
                 xs, ys = zip(*points, strict=True)
-                ax.plot(xs, ys, marker="o", label=method)
+                ax.plot(xs, ys, marker="o", label=method, color=self.colour(method))
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(self.label)
@@ -267,6 +289,7 @@ def sweep(
     warmup: int = 1,
     label: str = "size",
     progress: bool = False,
+    min_time: float = 0.0,
 ) -> SweepResult:
     """Time every implementation at every size.
 
@@ -277,6 +300,8 @@ def sweep(
         sizes: the sizes to sweep (numbers, so they can go on a log axis).
         flops: flop count of one call at a size, for effective GFLOP/s.
         progress: show a tqdm progress bar.
+        min_time: minimum duration of one timed sample (see :func:`benchmark`), for calls
+            so short that the clock's resolution would show.
 
     Returns:
         A :class:`SweepResult` with rows ``{size, method, median_s, min_s, max_s, gflops}``.
@@ -291,7 +316,13 @@ def sweep(
         work = implementations[name](size)
         if work is None:
             continue
-        timing = benchmark(work, repeat=repeat, warmup=warmup, flops=flops(size) if flops else None)
+        timing = benchmark(
+            work,
+            repeat=repeat,
+            warmup=warmup,
+            flops=flops(size) if flops else None,
+            min_time=min_time,
+        )
         rows.append(
             {
                 "size": size,
@@ -302,4 +333,4 @@ def sweep(
                 "gflops": timing.gflops,
             }
         )
-    return SweepResult(rows=rows, label=label, threads=thread_info())
+    return SweepResult(rows=rows, label=label, threads=thread_info(), order=list(implementations))

@@ -78,3 +78,31 @@ def test_sweep_table_and_plot() -> None:
     assert "matmul" in result.table() and "threads" in result.table()
     ax = result.plot()
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+
+
+def test_gemm_peak_best_of_keeps_the_fastest_measurement(monkeypatch) -> None:
+    import course_utils.timing as timing
+
+    medians = iter([4.0, 1.0, 2.0])  # seconds: the second measurement is the fastest
+
+    def fake_benchmark(*args, **kwargs):
+        return timing.Timing(min=0.0, median=next(medians), max=0.0, repeat=1, warmup=0)
+
+    monkeypatch.setattr(timing, "benchmark", fake_benchmark)
+    assert timing.gemm_peak_gflops("float32", n=10, best_of=3) == 2.0 * 10**3 / 1.0 / 1e9
+    with pytest.raises(ValueError, match="best_of"):
+        timing.gemm_peak_gflops(best_of=0)
+
+
+def test_sweep_colours_follow_the_implementations_not_the_first_size() -> None:
+    def make_late(size: int):  # skipped at the first size, so it appears second in the rows
+        return None if size < 32 else (lambda: None)
+
+    def make_always(size: int):
+        return lambda: None
+
+    result = sweep({"late": make_late, "always": make_always}, [16, 32], repeat=1, min_time=1e-4)
+    assert result.methods() == ["late", "always"]
+    assert (result.colour("late"), result.colour("always")) == ("C0", "C1")
+    lines = {line.get_label(): line.get_color() for line in result.plot().get_lines()}
+    assert lines == {"late": "C0", "always": "C1"}
