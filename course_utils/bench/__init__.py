@@ -8,4 +8,5 @@ same run, and GFLOP/s are reported against the machine's measured GEMM peak.
 SUBCOMMANDS = {
     "conv": "course_utils.bench.conv",
     "winograd": "course_utils.bench.winograd",
+    "interference": "course_utils.bench.interference",
 }
