@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 from course_utils.conv import conv2d_loops
 from course_utils.widgets import lesson01
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def test_tap_positions_follow_stride_and_dilation() -> None:

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import scipy.fft
 
 from course_utils.conv import conv2d_direct, conv2d_fft, fft_lengths
 from course_utils.widgets import lesson02
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def test_demo_images_have_the_requested_size_and_range() -> None:

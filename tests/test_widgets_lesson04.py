@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
@@ -15,12 +10,6 @@ import torch.nn.functional as F
 
 from course_utils.conv import col2im, im2col
 from course_utils.widgets import lesson04
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def test_overlap_count_small_example() -> None:

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 from fractions import Fraction
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
@@ -16,12 +11,6 @@ import torch.nn.functional as F
 
 from course_utils.conv.winograd import winograd_transforms
 from course_utils.widgets import lesson05
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def test_fraction_latex_writes_exact_fractions() -> None:
