@@ -57,7 +57,7 @@ from course_utils.conv import (
 )
 from course_utils.conv.im2col import PATCH_BLOCK_BYTES
 from course_utils.conv.unfold import conv2d_unfold
-from course_utils.conv.winograd import conv2d_winograd, transform_filters
+from course_utils.conv.winograd import chunk_layout, conv2d_winograd, transform_filters
 from course_utils.timing import SweepResult, Timing, benchmark, limit_threads, sweep
 
 __all__ = [
@@ -393,8 +393,8 @@ def _im2col_block(s: LayerShape) -> int:
 def _bytes_im2col(s: LayerShape) -> int:
     block, length = _im2col_block(s), s.out_hw[0] * s.out_hw[1]
     columns = block * s.C * s.kh * s.kw * length * s.itemsize
-    product = block * s.K * length * s.itemsize  # matmul result, then copied into the output
-    return columns + _padded_input_bytes(s, block) + product
+    # one padded buffer, refilled per block; the GEMM writes straight into the output
+    return columns + _padded_input_bytes(s, block)
 
 
 def _bytes_fft(s: LayerShape) -> int:
@@ -413,19 +413,26 @@ def _bytes_fft(s: LayerShape) -> int:
 
 
 def _bytes_winograd(s: LayerShape) -> int:
+    """Peak of conv2d_winograd's temporaries (the output not counted): per batch chunk,
+    times the chunks in flight at once (see ``winograd.chunk_layout``). With several
+    chunks in flight this is an upper bound: their peaks need not coincide.
+
+    Input transform: the padded copy, its row pass and V; then V, the GEMM result M, the
+    row pass of the output transform and, only with partial tiles, the uncropped result
+    (with whole tiles the output transform writes straight into the output).
+    """
     m, n = WINOGRAD_TILE, WINOGRAD_TILE + 2
     (ho, wo), b = s.out_hw, s.itemsize
     th, tw = -(-ho // m), -(-wo // m)
-    tiles = s.N * th * tw
-    padded = (th * m + 2) * (tw * m + 2) * s.N * s.C * b  # channels-last, tile-padded copy
-    rows = th * n * (tw * m + 2) * s.N * s.C * b  # row pass of the input transform
+    images, in_flight = chunk_layout((s.N, s.C, s.H, s.W), s.K, s.padding, b, m)
+    tiles = images * th * tw
+    padded = (th * m + 2) * (tw * m + 2) * images * s.C * b  # channels-last, tile-padded copy
+    rows = th * n * (tw * m + 2) * images * s.C * b  # row pass of the input transform
     v = n * n * tiles * s.C * b
     prod = n * n * tiles * s.K * b
-    half = m * n * th * tw * s.N * s.K * b  # row pass of the output transform
-    grid = th * m * tw * m * s.N * s.K * b
-    out = s.N * s.K * ho * wo * b
-    peak = max(padded + rows + v, padded + v + prod + half + grid, padded + v + prod + grid + out)
-    return peak - out
+    half = m * n * th * tw * images * s.K * b  # row pass of the output transform
+    uncropped = 0 if (th * m, tw * m) == (ho, wo) else th * m * tw * m * images * s.K * b
+    return in_flight * max(padded + rows + v, v + prod + half + uncropped)
 
 
 def _bytes_unfold(s: LayerShape) -> int:

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from course_utils.conv import winograd
 from course_utils.conv.winograd import (
     WinogradFilters,
     conv2d_winograd,
@@ -394,3 +395,38 @@ def test_profile_reports_every_stage() -> None:
     expected = {"filter_transform", "pad", "input_transform", "gemm", "output_transform", "to_nchw"}
     assert set(stages) == expected
     assert all(v >= 0 for v in stages.values())
+
+
+# --- batch chunks run in threads -------------------------------------------------------
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+@pytest.mark.parametrize("size", [(9, 11), (12, 12)])  # partial tiles / whole tiles
+def test_chunked_batch_matches_torch(monkeypatch, workers, size):
+    """Forcing one image per chunk: every chunk and worker count gives F.conv2d (+ bias)."""
+    monkeypatch.setattr(winograd, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(winograd, "MIN_TILES_PER_CHUNK", 1)
+    rng = np.random.default_rng(workers)
+    x = rng.standard_normal((5, 3, *size))
+    w = rng.standard_normal((4, 3, 3, 3))
+    b = rng.standard_normal(4)
+    filters = transform_filters(w, 4)
+    _, plan = winograd._prepare(x, filters, 1, None, 1)
+    assert len(winograd.batch_chunks(plan, 4, 8)) == 5
+    out = conv2d_winograd(x, filters, b, padding=1, workers=workers)
+    expected = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), padding=1)
+    np.testing.assert_allclose(out, expected.numpy(), rtol=1e-9, atol=1e-9)
+
+
+def test_batch_chunks_keep_enough_tiles_per_gemm():
+    """A small batch of small images stays one chunk; a big one is cut, covering it all."""
+    small = transform_filters(np.zeros((256, 256, 3, 3), dtype=np.float32), 4)
+    _, plan = winograd._prepare(np.zeros((4, 256, 14, 14), np.float32), small, 1, None, 1)
+    assert winograd.batch_chunks(plan, 256, 4) == [slice(0, 4)]
+    filters = transform_filters(np.zeros((128, 128, 3, 3), dtype=np.float32), 4)
+    _, big = winograd._prepare(np.zeros((8, 128, 28, 28), np.float32), filters, 1, None, 1)
+    chunks = winograd.batch_chunks(big, 128, 4)
+    assert len(chunks) > 1
+    assert [i for chunk in chunks for i in range(chunk.start, chunk.stop)] == list(range(8))
+    tiles = big.tiles_h * big.tiles_w
+    assert all((c.stop - c.start) * tiles >= winograd.MIN_TILES_PER_CHUNK for c in chunks)

@@ -39,7 +39,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import lru_cache
 from numbers import Rational
@@ -47,6 +47,8 @@ from numbers import Rational
 import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import as_strided
+
+from course_utils.conv._threads import blas_threads, run_in_threads, single_threaded_blas
 
 __all__ = [
     "DEFAULT_POINTS",
@@ -305,6 +307,8 @@ def conv2d_winograd(
     padding: int | tuple[int, int] = 0,
     m: int | None = None,
     stride: int = 1,
+    *,
+    workers: int | None = None,
 ) -> np.ndarray:
     """2-D convolution (cross-correlation, like ``F.conv2d``) with Winograd F(m x m, r x r).
 
@@ -317,6 +321,11 @@ def conv2d_winograd(
     - m: outputs per tile side, 2, 4 or 6 for 3x3 filters (n = m + r - 1 <= 8);
       default 4, or the m of pre-transformed filters
     - stride: must be 1 (Winograd tiles are dense)
+    - workers: threads for batch chunks (default: NumPy's BLAS thread count). A batch
+      whose intermediates are large is cut into chunks (see :func:`batch_chunks`) that
+      stay in cache from stage to stage; the chunks run the whole pipeline concurrently
+      in ``workers`` threads, each with a single-threaded BLAS (steps 1, 2, 4 and 5 are
+      memory passes that NumPy runs on one core, so this is what keeps both busy).
 
     Returns:
     - out: shape (N, K, H_out, W_out), H_out = H + 2 * pad_h - r + 1,
@@ -327,17 +336,96 @@ def conv2d_winograd(
     2. input transform V = BT d BT^T of every overlapping n x n tile (tile stride m), as
        two rounds of small matrix products on strided views: V has shape (n*n, P, C);
     3. batched GEMM over channels: M[pos] = V[pos] (P x C) @ U[pos]^T (C x K), (n*n, P, K);
-    4. output transform Y = AT M AT^T written straight into an (H_t, W_t, N, K) buffer;
-    5. crop to (H_out, W_out), add the bias, back to (N, K, H_out, W_out).
+    4. output transform Y = AT M AT^T, written by a strided product straight into the
+       (N, K, H_t, W_t) result, H_t = tiles_h * m (the output itself when H_t = H_out);
+    5. with partial tiles, crop to (H_out, W_out); add the bias.
     """
     filters, plan = _prepare(x, w, padding, m, stride)
     bias = _check_bias(b, filters.K, x.dtype)
+    out = np.empty((plan.n_batch, filters.K, plan.out_h, plan.out_w), dtype=x.dtype)
+    chunks = batch_chunks(plan, filters.K, x.dtype.itemsize)
+    if len(chunks) == 1:
+        _winograd_pipeline(x, filters, bias, plan, out)
+        return out
+
+    def run(group: Sequence[slice]) -> None:
+        for chunk in group:
+            part = replace(plan, n_batch=chunk.stop - chunk.start)
+            _winograd_pipeline(x[chunk], filters, bias, part, out[chunk])
+
+    run_in_threads(run, chunks, blas_threads() if workers is None else max(1, int(workers)))
+    return out
+
+
+#: Target size of a batch chunk's working set (V and M, the two big intermediates):
+#: small enough to stay in the caches between the stages of the pipeline.
+CHUNK_BYTES = 4 * 2**20
+#: ... but every per-position GEMM of a chunk keeps at least this many rows (tiles):
+#: thinner products run far below the BLAS peak.
+MIN_TILES_PER_CHUNK = 96
+
+
+def batch_chunks(plan: _Plan, filters: int, itemsize: int) -> list[slice]:
+    """Cut the batch into chunks whose V and M fit in about :data:`CHUNK_BYTES`.
+
+    Each chunk keeps at least :data:`MIN_TILES_PER_CHUNK` tile rows per GEMM, so a small
+    batch of small images stays one chunk (then the GEMM uses every BLAS thread).
+    """
+    tiles = plan.tiles_h * plan.tiles_w
+    per_image = plan.n * plan.n * tiles * (plan.channels + filters) * itemsize
+    images = max(CHUNK_BYTES // max(per_image, 1), -(-MIN_TILES_PER_CHUNK // tiles), 1)
+    count = max(1, -(-plan.n_batch // images))
+    bounds = np.linspace(0, plan.n_batch, count + 1).astype(int)
+    return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def chunk_layout(
+    x_shape: tuple[int, int, int, int],
+    filters: int,
+    padding: int,
+    itemsize: int,
+    m: int = 4,
+    workers: int | None = None,
+) -> tuple[int, int]:
+    """(largest chunk's images, chunks in flight at once) of a 3x3 conv2d_winograd call
+    on an input of shape ``x_shape`` (N, C, H, W): what its peak memory depends on."""
+    n_batch, channels, height, width = x_shape
+    out_h, out_w = height + 2 * padding - 2, width + 2 * padding - 2
+    plan = _Plan(
+        n_batch, channels, height, width, (padding, padding), out_h, out_w,
+        -(-out_h // m), -(-out_w // m), m, 3,
+    )  # fmt: skip
+    chunks = batch_chunks(plan, filters, itemsize)
+    if len(chunks) == 1:
+        return n_batch, 1
+    workers = blas_threads() if workers is None else max(1, int(workers))
+    return max(c.stop - c.start for c in chunks), min(workers, len(chunks))
+
+
+def _winograd_pipeline(
+    x: np.ndarray,
+    filters: WinogradFilters,
+    bias: np.ndarray | None,
+    plan: _Plan,
+    out: np.ndarray,
+) -> None:
+    """Steps 1-5 of :func:`conv2d_winograd` for one batch, written into ``out``.
+
+    The transforms are hundreds of tiny matrix products: a multi-threaded BLAS would wake
+    its threads for each of them and lose more than it gains, so they run on one BLAS
+    thread; only the batched GEMM uses all of them.
+    """
     at, _, bt = (mat.astype(x.dtype) for mat in _float_transforms(plan.m, plan.r))
-    padded = _pad_channels_last(x, plan)
-    v = _input_transform(padded, bt, plan)
+    with single_threaded_blas():
+        v = _input_transform(_pad_channels_last(x, plan), bt, plan)
     prod = _batched_gemm(v, filters.U, plan)
-    y = _output_transform(prod, at, plan)
-    return _to_nchw(y, bias, plan)
+    with single_threaded_blas():
+        if (plan.out_h, plan.out_w) != (plan.tiles_h * plan.m, plan.tiles_w * plan.m):
+            _to_nchw(_output_transform(prod, at, plan), bias, plan, out)
+            return
+        _output_transform(prod, at, plan, full=out)  # no partial tiles: write in place
+    if bias is not None:
+        out += bias[:, None, None]
 
 
 def _prepare(
@@ -460,15 +548,22 @@ def _batched_gemm(v: np.ndarray, u: np.ndarray, plan: _Plan) -> np.ndarray:
     return np.matmul(v, u.transpose(0, 2, 1))
 
 
-def _output_transform(prod: np.ndarray, at: np.ndarray, plan: _Plan) -> np.ndarray:
-    """Y = AT M AT^T per tile, written into the tile grid: shape (H_t, W_t, N, K).
+def _output_transform(
+    prod: np.ndarray, at: np.ndarray, plan: _Plan, full: np.ndarray | None = None
+) -> np.ndarray:
+    """Y = AT M AT^T per tile, written straight into NCHW: shape (N, K, H_t, W_t).
 
-    H_t = tiles_h * m, W_t = tiles_w * m. Both passes are strided matrix products, the
-    second writes every m x m output tile straight to its place in the grid.
+    H_t = tiles_h * m, W_t = tiles_w * m. Both passes are strided matrix products. The
+    second one writes output element (a, b) of tile (t, u), image n, filter k to
+    ``out[n, k, t m + a, u m + b]`` through a strided view of the result: because the
+    image stride of an (N, K, H_t, W_t) array is K times its filter stride, the pair
+    (n, k) is one axis with a single stride, and no transpose pass is needed afterwards.
+    ``full``: optional C-contiguous (N, K, H_t, W_t) array to write into.
     """
     n, m = plan.n, plan.m
     th, tw = plan.tiles_h, plan.tiles_w
-    nk = plan.n_batch * prod.shape[2]
+    k = prod.shape[2]
+    nk = plan.n_batch * k
     item = prod.itemsize
     # Row pass, contracting xi: O1[a, nu, ...] = sum_xi AT[a, xi] M[xi, nu, ...], done in
     # n * tiles_h column blocks of width tiles_w * N * K (moderate sizes keep BLAS efficient).
@@ -477,21 +572,24 @@ def _output_transform(prod: np.ndarray, at: np.ndarray, plan: _Plan) -> np.ndarr
     src = as_strided(prod, (n * th, n, block), (block * item, width * item, item), writeable=False)
     o1 = np.empty((m, n, th, tw, nk), dtype=prod.dtype)
     np.matmul(at, src, out=o1.reshape(m, n * th, block).transpose(1, 0, 2))
-    # Column pass, contracting nu, written to grid[t m + a, u m + b].
-    grid = np.empty((th, m, tw, m, nk), dtype=prod.dtype)
-    np.matmul(at, o1.transpose(0, 2, 3, 1, 4), out=grid.transpose(1, 0, 2, 3, 4))
-    return grid.reshape(th * m, tw * m, plan.n_batch, prod.shape[2])
+    # Column pass, contracting nu: result (a, t, u, b, nk) lands at [n, k, t m + a, u m + b].
+    if full is None:
+        full = np.empty((plan.n_batch, k, th * m, tw * m), dtype=prod.dtype)
+    row = tw * m * item
+    strides = (row, m * row, m * item, item, th * m * row)
+    target = as_strided(full, (m, th, tw, m, nk), strides)
+    np.matmul(at, o1.transpose(0, 2, 3, 1, 4), out=target)
+    return full
 
 
-def _to_nchw(grid: np.ndarray, bias: np.ndarray | None, plan: _Plan) -> np.ndarray:
-    """Crop the tile grid to (H_out, W_out), transpose to (N, K, H_out, W_out), add bias."""
-    cropped = grid[: plan.out_h, : plan.out_w].transpose(2, 3, 0, 1)
-    out = np.empty(cropped.shape, dtype=grid.dtype)
+def _to_nchw(full: np.ndarray, bias: np.ndarray | None, plan: _Plan, out: np.ndarray) -> None:
+    """Crop the full-tile result (N, K, H_t, W_t) into ``out`` (N, K, H_out, W_out) and add
+    the bias."""
+    cropped = full[:, :, : plan.out_h, : plan.out_w]
     if bias is None:
         np.copyto(out, cropped)
     else:
         np.add(cropped, bias[:, None, None], out=out)
-    return out
 
 
 # ---------------------------------------------------------------------------------------
@@ -548,6 +646,8 @@ def profile_winograd(
 
     Stages: pad (channels-last copy), input_transform, gemm, output_transform, to_nchw;
     plus filter_transform when raw filters are given. One untimed warm-up run first.
+    The whole batch runs as one chunk (no ``workers`` split), so the numbers show where
+    a single pipeline spends its time.
     """
     if repeat < 1:
         raise ValueError(f"repeat must be >= 1, got {repeat}")
@@ -572,5 +672,6 @@ def profile_winograd(
         v = timed("input_transform", _input_transform, padded, bt, plan)
         prod = timed("gemm", _batched_gemm, v, filters.U, plan)
         y = timed("output_transform", _output_transform, prod, at, plan)
-        timed("to_nchw", _to_nchw, y, bias, plan)
+        out = np.empty((plan.n_batch, filters.K, plan.out_h, plan.out_w), dtype=x.dtype)
+        timed("to_nchw", _to_nchw, y, bias, plan, out)
     return {name: float(np.median(values[1:])) for name, values in samples.items()}
