@@ -430,3 +430,11 @@ def test_batch_chunks_keep_enough_tiles_per_gemm():
     assert [i for chunk in chunks for i in range(chunk.start, chunk.stop)] == list(range(8))
     tiles = big.tiles_h * big.tiles_w
     assert all((c.stop - c.start) * tiles >= winograd.MIN_TILES_PER_CHUNK for c in chunks)
+
+
+def test_filters_carry_the_contiguous_transpose_used_by_the_gemm():
+    w = np.random.default_rng(7).standard_normal((5, 3, 3, 3)).astype(np.float32)
+    filters = transform_filters(w, 4)
+    assert filters.UT.shape == (36, 3, 5) and filters.UT.flags.c_contiguous
+    np.testing.assert_array_equal(filters.UT, filters.U.transpose(0, 2, 1))
+    assert not filters.UT.flags.writeable

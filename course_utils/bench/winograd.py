@@ -36,6 +36,7 @@ import torch
 import torch.nn.functional as F
 
 from course_utils.conv.winograd import (
+    chunk_layout,
     conv2d_winograd,
     multiplication_count,
     profile_winograd,
@@ -240,7 +241,7 @@ def _target_text(row: dict[str, Any]) -> str:
 
 def _print_stage_profile(cases: Sequence[BenchCase], threads: int, repeat: int) -> None:
     """Where the time of F(4x4, 3x3) goes, stage by stage (median seconds)."""
-    print("\nconv2d_winograd(m=4) stage profile (median of repeats):")
+    print("\nconv2d_winograd(m=4) stage profile, one batch chunk (median of repeats):")
     with limit_threads(threads):
         for case in cases:
             x, w = _make_inputs(case)
@@ -250,7 +251,14 @@ def _print_stage_profile(cases: Sequence[BenchCase], threads: int, repeat: int) 
                 f"{name} {sec * 1e3:.2f}ms ({100 * sec / total:.0f}%)"
                 for name, sec in stages.items()
             )
-            print(f"  {case.label}: {text}")
+            images, in_flight = chunk_layout(x.shape, w.shape[0], 1, x.dtype.itemsize)
+            chunks = -(-x.shape[0] // images)
+            layout = (
+                f"one chunk of {images} images"
+                if chunks == 1
+                else f"first of {chunks} chunks of <= {images} images, {in_flight} at a time"
+            )
+            print(f"  {case.label} ({layout}): {text}")
 
 
 def _run_conv_bench(quick: bool, threads: int) -> None:
