@@ -438,3 +438,18 @@ def test_filters_carry_the_contiguous_transpose_used_by_the_gemm():
     assert filters.UT.shape == (36, 3, 5) and filters.UT.flags.c_contiguous
     np.testing.assert_array_equal(filters.UT, filters.U.transpose(0, 2, 1))
     assert not filters.UT.flags.writeable
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_threaded_gemm_of_one_chunk_matches_torch(monkeypatch, workers):
+    """One batch chunk, its n*n products shared among threads: still F.conv2d."""
+    monkeypatch.setattr(winograd, "THREADED_GEMM_FLOPS", 0)
+    rng = np.random.default_rng(workers)
+    x = rng.standard_normal((2, 6, 10, 13))
+    w = rng.standard_normal((5, 6, 3, 3))
+    filters = transform_filters(w, 4)
+    _, plan = winograd._prepare(x, filters, 1, None, 1)
+    assert len(winograd.batch_chunks(plan, 5, 8)) == 1
+    out = conv2d_winograd(x, filters, padding=1, workers=workers)
+    expected = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1).numpy()
+    np.testing.assert_allclose(out, expected, rtol=1e-9, atol=1e-9)

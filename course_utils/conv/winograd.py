@@ -355,8 +355,9 @@ def conv2d_winograd(
     bias = _check_bias(b, filters.K, x.dtype)
     out = np.empty((plan.n_batch, filters.K, plan.out_h, plan.out_w), dtype=x.dtype)
     chunks = batch_chunks(plan, filters.K, x.dtype.itemsize)
+    threads = blas_threads() if workers is None else max(1, int(workers))
     if len(chunks) == 1:
-        _winograd_pipeline(x, filters, bias, plan, out)
+        _winograd_pipeline(x, filters, bias, plan, out, gemm_workers=threads)
         return out
 
     def run(group: Sequence[slice]) -> None:
@@ -364,7 +365,7 @@ def conv2d_winograd(
             part = replace(plan, n_batch=chunk.stop - chunk.start)
             _winograd_pipeline(x[chunk], filters, bias, part, out[chunk])
 
-    run_in_threads(run, chunks, blas_threads() if workers is None else max(1, int(workers)))
+    run_in_threads(run, chunks, threads)
     return out
 
 
@@ -419,23 +420,49 @@ def _winograd_pipeline(
     bias: np.ndarray | None,
     plan: _Plan,
     out: np.ndarray,
+    gemm_workers: int = 1,
 ) -> None:
     """Steps 1-5 of :func:`conv2d_winograd` for one batch, written into ``out``.
 
     The transforms are hundreds of tiny matrix products: a multi-threaded BLAS would wake
     its threads for each of them and lose more than it gains, so they run on one BLAS
-    thread; only the batched GEMM uses all of them.
+    thread. With ``gemm_workers`` > 1 the n*n products of the batched GEMM are shared out
+    among that many threads, each with a one-thread BLAS (for the thin products of a
+    small batch this beats one multi-threaded BLAS call per product).
     """
     at, _, bt = (mat.astype(x.dtype) for mat in _float_transforms(plan.m, plan.r))
     with single_threaded_blas():
         v = _input_transform(_pad_channels_last(x, plan), bt, plan)
-    prod = _batched_gemm(v, filters.UT, plan)
+    gemm_flops = 2 * v.shape[0] * v.shape[1] * filters.C * filters.K
+    if gemm_workers > 1 and gemm_flops >= THREADED_GEMM_FLOPS:
+        prod = _threaded_batched_gemm(v, filters.UT, gemm_workers)
+    else:
+        prod = _batched_gemm(v, filters.UT, plan)
     with single_threaded_blas():
         if (plan.out_h, plan.out_w) != (plan.tiles_h * plan.m, plan.tiles_w * plan.m):
             _to_nchw(_output_transform(prod, at, plan), bias, plan, out)
             return
         _output_transform(prod, at, plan, full=out)  # no partial tiles: write in place
     _add_bias(out, bias)
+
+
+#: Below this many flops the batched GEMM is too small to pay for a thread hand-off.
+THREADED_GEMM_FLOPS = 20_000_000
+
+
+def _threaded_batched_gemm(v: np.ndarray, ut: np.ndarray, workers: int) -> np.ndarray:
+    """:func:`_batched_gemm` with the positions split into ``workers`` contiguous groups."""
+    positions = v.shape[0]
+    prod = np.empty((positions, v.shape[1], ut.shape[2]), dtype=v.dtype)
+    bounds = np.linspace(0, positions, min(workers, positions) + 1).astype(int)
+    groups = [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+    def run(part: Sequence[slice]) -> None:
+        for group in part:
+            np.matmul(v[group], ut[group], out=prod[group])
+
+    run_in_threads(run, groups, len(groups))
+    return prod
 
 
 def _add_bias(out: np.ndarray, bias: np.ndarray | None) -> None:
@@ -668,7 +695,7 @@ def profile_winograd(
     are given. One untimed warm-up run first. When the batch is cut into several chunks
     (:func:`batch_chunks`), every stage of a chunk runs with a one-thread BLAS and the
     chunks run side by side, so the call takes about (stage sum) x chunks / workers;
-    with a single chunk the GEMM uses all BLAS threads.
+    with a single chunk the GEMM's products are shared among the BLAS threads.
     """
     if repeat < 1:
         raise ValueError(f"repeat must be >= 1, got {repeat}")
@@ -698,9 +725,13 @@ def profile_winograd(
         with single_threaded_blas():
             padded = timed("pad", _pad_channels_last, chunk, plan)
             v = timed("input_transform", _input_transform, padded, bt, plan)
+        threads = blas_threads()
+        gemm_flops = 2 * v.shape[0] * v.shape[1] * filters.C * filters.K
         if len(chunks) > 1:
             with single_threaded_blas():
                 prod = timed("gemm", _batched_gemm, v, filters.UT, plan)
+        elif threads > 1 and gemm_flops >= THREADED_GEMM_FLOPS:
+            prod = timed("gemm", _threaded_batched_gemm, v, filters.UT, threads)
         else:
             prod = timed("gemm", _batched_gemm, v, filters.UT, plan)
         with single_threaded_blas():
