@@ -28,19 +28,57 @@ __all__ = [
     "gemm_peak_gflops",
     "thread_info",
     "limit_threads",
+    "steady_allocator",
     "sweep",
 ]
 
 
+#: glibc ``mallopt`` parameters and values set by :func:`steady_allocator`.
+ALLOCATOR_SETTINGS = {"M_TRIM_THRESHOLD": (-1, 1 << 30), "M_MMAP_THRESHOLD": (-3, 1 << 30)}
+_ALLOCATOR = {"steady": False}
+
+
+def steady_allocator() -> bool:
+    """Let the C allocator keep freed large blocks for reuse (glibc), once per process.
+
+    By default glibc serves every block above a threshold with fresh pages from the
+    operating system and gives them back when the block is freed, so each call that
+    allocates a multi-MiB array (every convolution output, every patch matrix) pays a page
+    fault per 4 KiB page it writes. The threshold also moves with the program's history
+    (freeing a big block raises it), so the same call is fast or slow depending on what
+    ran before it: measured here, ``F.conv2d`` on the lesson 3 layer took 9 ms in one
+    process and 15-18 ms in another, with the same inputs. Fixing both thresholds at
+    1 GiB makes freed blocks reusable for NumPy and PyTorch alike and the timings
+    repeatable. The cost: up to 1 GiB of freed memory stays with the process.
+
+    Returns True when the settings are in effect (Linux with glibc), False elsewhere
+    (then nothing is changed). Called by every timing function of the course.
+    """
+    if _ALLOCATOR["steady"]:
+        return True
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    _ALLOCATOR["steady"] = all(
+        mallopt(param, value) == 1 for param, value in ALLOCATOR_SETTINGS.values()
+    )
+    return _ALLOCATOR["steady"]
+
+
 def thread_info() -> dict[str, Any]:
     """Thread counts in effect now: BLAS pools (via threadpoolctl), torch, ``OMP_NUM_THREADS``,
-    and the idle-thread settings (``OMP_WAIT_POLICY``, ``OPENBLAS_THREAD_TIMEOUT``; see
-    :mod:`course_utils`)."""
+    the idle-thread settings (``OMP_WAIT_POLICY``, ``OPENBLAS_THREAD_TIMEOUT``; see
+    :mod:`course_utils`), and whether :func:`steady_allocator` is in effect."""
     info: dict[str, Any] = {
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
         "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY"),
         "OPENBLAS_THREAD_TIMEOUT": os.environ.get("OPENBLAS_THREAD_TIMEOUT"),
         "cpus": os.cpu_count(),
+        "allocator": "steady" if _ALLOCATOR["steady"] else "default",
     }
     try:
         from threadpoolctl import threadpool_info
@@ -147,6 +185,7 @@ def benchmark(
         raise ValueError(f"repeat must be >= 1, got {repeat}")
     if warmup < 0:
         raise ValueError(f"warmup must be >= 0, got {warmup}")
+    steady_allocator()
     for _ in range(warmup):
         fn(*args, **kwargs)
     inner = _calls_per_sample(fn, args, kwargs, min_time)

@@ -102,3 +102,15 @@ def test_sweep_colours_follow_the_implementations_not_the_first_size() -> None:
     assert (result.colour("late"), result.colour("always")) == ("C0", "C1")
     lines = {line.get_label(): line.get_color() for line in result.plot().get_lines()}
     assert lines == {"late": "C0", "always": "C1"}
+
+
+def test_steady_allocator_is_idempotent_and_reported():
+    import sys
+
+    from course_utils.timing import steady_allocator, thread_info
+
+    first = steady_allocator()
+    assert steady_allocator() == first
+    if sys.platform.startswith("linux"):
+        assert first is True
+    assert thread_info()["allocator"] == ("steady" if first else "default")

@@ -32,7 +32,13 @@ import numpy as np
 
 from course_utils.config import quick_mode
 from course_utils.conv import conv2d_direct, conv2d_fft, conv2d_flops, conv2d_im2col, conv2d_loops
-from course_utils.timing import benchmark, gemm_peak_gflops, limit_threads, thread_info
+from course_utils.timing import (
+    benchmark,
+    gemm_peak_gflops,
+    limit_threads,
+    steady_allocator,
+    thread_info,
+)
 
 __all__ = ["ConvBenchProblem", "default_problems", "format_rows", "main", "run_conv_bench"]
 
@@ -189,6 +195,7 @@ def run_conv_bench(
     method_gflops, reference_gflops, peak_gflops (GEMM peak of that dtype, measured now),
     goal (text), met (bool), quick (bool), threads (thread counts in effect).
     """
+    steady_allocator()  # repeatable allocation costs for NumPy and torch alike
     repeat = repeat if repeat is not None else (3 if quick else 7)
     problems = list(problems) if problems is not None else default_problems(quick)
     rows = []

@@ -42,7 +42,13 @@ from course_utils.conv.winograd import (
     profile_winograd,
     transform_filters,
 )
-from course_utils.timing import Timing, gemm_peak_gflops, limit_threads, thread_info
+from course_utils.timing import (
+    Timing,
+    gemm_peak_gflops,
+    limit_threads,
+    steady_allocator,
+    thread_info,
+)
 
 __all__ = ["BenchCase", "FULL_CASES", "QUICK_CASES", "run_winograd_bench", "format_rows", "main"]
 
@@ -198,6 +204,7 @@ def run_winograd_bench(
         peak_gflops, fraction_of_peak, speedup_vs_torch, max_rel_error, mult_reduction,
         speed_target, speed_met, error_target, error_met, threads.
     """
+    steady_allocator()  # repeatable allocation costs for NumPy and torch alike
     if cases is None:
         cases = QUICK_CASES if quick else FULL_CASES
     if repeat is None:
