@@ -453,3 +453,16 @@ def test_threaded_gemm_of_one_chunk_matches_torch(monkeypatch, workers):
     out = conv2d_winograd(x, filters, padding=1, workers=workers)
     expected = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1).numpy()
     np.testing.assert_allclose(out, expected, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("size", [(8, 8), (9, 6)])  # whole tiles / partial tiles
+def test_single_chunk_in_threads_matches_torch(monkeypatch, size):
+    """A batch too small for chunks, with every stage shared among threads (bias too)."""
+    monkeypatch.setattr(winograd, "THREADED_GEMM_FLOPS", 0)
+    rng = np.random.default_rng(size[1])
+    x = rng.standard_normal((3, 4, *size))
+    w = rng.standard_normal((6, 4, 3, 3))
+    b = rng.standard_normal(6)
+    out = conv2d_winograd(x, transform_filters(w, 4), b, padding=1, workers=2)
+    expected = F.conv2d(*(torch.from_numpy(a) for a in (x, w, b)), padding=1).numpy()
+    np.testing.assert_allclose(out, expected, rtol=1e-9, atol=1e-9)

@@ -357,7 +357,11 @@ def conv2d_winograd(
     chunks = batch_chunks(plan, filters.K, x.dtype.itemsize)
     threads = blas_threads() if workers is None else max(1, int(workers))
     if len(chunks) == 1:
-        _winograd_pipeline(x, filters, bias, plan, out, gemm_workers=threads)
+        big = 2 * filters.n**2 * plan.n_batch * plan.tiles_h * plan.tiles_w * filters.C * filters.K
+        if threads > 1 and plan.n_batch > 1 and big >= THREADED_GEMM_FLOPS:
+            _pipeline_in_threads(x, filters, bias, plan, out, threads)
+        else:
+            _winograd_pipeline(x, filters, bias, plan, out, gemm_workers=threads)
         return out
 
     def run(group: Sequence[slice]) -> None:
@@ -448,6 +452,48 @@ def _winograd_pipeline(
 
 #: Below this many flops the batched GEMM is too small to pay for a thread hand-off.
 THREADED_GEMM_FLOPS = 20_000_000
+
+
+def _pipeline_in_threads(
+    x: np.ndarray,
+    filters: WinogradFilters,
+    bias: np.ndarray | None,
+    plan: _Plan,
+    out: np.ndarray,
+    workers: int,
+) -> None:
+    """:func:`_winograd_pipeline` for one chunk, every stage shared among ``workers``
+    threads (one-thread BLAS each): the transforms by image ranges, the GEMM by tile
+    positions. For a batch too small to cut into chunks of its own."""
+    at, _, bt = (mat.astype(x.dtype) for mat in _float_transforms(plan.m, plan.r))
+    n, c, m = plan.n, plan.channels, plan.m
+    count = min(workers, plan.n_batch)
+    bounds = np.linspace(0, plan.n_batch, count + 1).astype(int)
+    groups = [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    v = np.empty((n, n, plan.tiles_h, plan.tiles_w, plan.n_batch * c), dtype=x.dtype)
+
+    def transform_in(part: Sequence[slice]) -> None:
+        for group in part:
+            sub = replace(plan, n_batch=group.stop - group.start)
+            view = v[..., group.start * c : group.stop * c]
+            _input_transform(_pad_channels_last(x[group], sub), bt, sub, out=view)
+
+    run_in_threads(transform_in, groups, count)
+    prod = _threaded_batched_gemm(v.reshape(n * n, -1, c), filters.UT, workers)
+    whole = (plan.out_h, plan.out_w) == (plan.tiles_h * m, plan.tiles_w * m)
+    shape = (plan.n_batch, filters.K, plan.tiles_h * m, plan.tiles_w * m)
+    full = out if whole else np.empty(shape, dtype=x.dtype)
+
+    def transform_out(part: Sequence[slice]) -> None:
+        for group in part:
+            _output_transform_images(prod, at, plan, group, full[group])
+            if whole:
+                _add_bias(out[group], bias)
+            else:
+                sub = replace(plan, n_batch=group.stop - group.start)
+                _to_nchw(full[group], bias, sub, out[group])
+
+    run_in_threads(transform_out, groups, count)
 
 
 def _threaded_batched_gemm(v: np.ndarray, ut: np.ndarray, workers: int) -> np.ndarray:
@@ -557,8 +603,13 @@ def _pad_channels_last(x: np.ndarray, plan: _Plan) -> np.ndarray:
     return padded
 
 
-def _input_transform(padded: np.ndarray, bt: np.ndarray, plan: _Plan) -> np.ndarray:
+def _input_transform(
+    padded: np.ndarray, bt: np.ndarray, plan: _Plan, out: np.ndarray | None = None
+) -> np.ndarray:
     """V[xi, nu, t, u] = (BT d_tu BT^T)[xi, nu] for every tile (t, u); shape (n*n, P, C).
+
+    ``out``: optional (n, n, tiles_h, tiles_w, N*C) view (contiguous last axis) to write
+    V into, e.g. this batch's slice of a larger batch's V; then ``out`` is returned as is.
 
     d_tu = padded[m t : m t + n, m u : m u + n] is never copied: the rows of every tile
     row-band form a strided (n, W_p * N * C) matrix that BLAS reads in place, and the
@@ -581,6 +632,9 @@ def _input_transform(padded: np.ndarray, bt: np.ndarray, plan: _Plan) -> np.ndar
         (s_band, s_xi, m * nb * c * item, nb * c * item, item),
         writeable=False,
     )
+    if out is not None:
+        np.matmul(bt, tiles, out=out.transpose(2, 0, 3, 1, 4))
+        return out
     v = np.empty((n, n, plan.tiles_h, plan.tiles_w, nb * c), dtype=padded.dtype)
     np.matmul(bt, tiles, out=v.transpose(2, 0, 3, 1, 4))
     return v.reshape(n * n, plan.tiles_h * plan.tiles_w * nb, c)
@@ -625,6 +679,33 @@ def _output_transform(
     target = as_strided(full, (m, th, tw, m, nk), strides)
     np.matmul(at, o1.transpose(0, 2, 3, 1, 4), out=target)
     return full
+
+
+def _output_transform_images(
+    prod: np.ndarray, at: np.ndarray, plan: _Plan, images: slice, full: np.ndarray
+) -> None:
+    """:func:`_output_transform` for the images ``images`` of the batch only, written into
+    ``full`` (their C-contiguous (count, K, H_t, W_t) block). Threads can run disjoint
+    image ranges of one product M at the same time."""
+    n, m = plan.n, plan.m
+    th, tw = plan.tiles_h, plan.tiles_w
+    k = prod.shape[2]
+    nk = plan.n_batch * k
+    nk_part = (images.stop - images.start) * k
+    item = prod.itemsize
+    width = n * th * tw * nk
+    # Row pass: src[(nu, t), u, xi, j] = M[xi * n + nu, (t, u, image), k], j = (image, k).
+    base = prod.reshape(-1)[images.start * k :]
+    src = as_strided(
+        base, (n * th, tw, n, nk_part), (tw * nk * item, nk * item, width * item, item),
+        writeable=False,
+    )  # fmt: skip
+    o1 = np.matmul(at, src)  # (n * th, tw, m, nk_part): [(nu, t), u, a, j]
+    # Column pass, contracting nu, straight into NCHW as in _output_transform.
+    row = tw * m * item
+    strides = (row, m * row, m * item, item, th * m * row)
+    target = as_strided(full, (m, th, tw, m, nk_part), strides)
+    np.matmul(at, o1.reshape(n, th, tw, m, nk_part).transpose(3, 1, 2, 0, 4), out=target)
 
 
 def _to_nchw(full: np.ndarray, bias: np.ndarray | None, plan: _Plan, out: np.ndarray) -> None:
@@ -694,8 +775,10 @@ def profile_winograd(
     (the crop, or the bias when tiles are whole); plus filter_transform when raw filters
     are given. One untimed warm-up run first. When the batch is cut into several chunks
     (:func:`batch_chunks`), every stage of a chunk runs with a one-thread BLAS and the
-    chunks run side by side, so the call takes about (stage sum) x chunks / workers;
-    with a single chunk the GEMM's products are shared among the BLAS threads.
+    chunks run side by side, so the call takes about (stage sum) x chunks / workers.
+    With a single chunk the real call also shares every stage among the threads (the
+    transforms by images, the GEMM by positions); here only the GEMM is shared, so the
+    transform times are those of one thread doing the whole chunk.
     """
     if repeat < 1:
         raise ValueError(f"repeat must be >= 1, got {repeat}")
