@@ -357,8 +357,7 @@ def conv2d_winograd(
     chunks = batch_chunks(plan, filters.K, x.dtype.itemsize)
     threads = blas_threads() if workers is None else max(1, int(workers))
     if len(chunks) == 1:
-        big = 2 * filters.n**2 * plan.n_batch * plan.tiles_h * plan.tiles_w * filters.C * filters.K
-        if threads > 1 and plan.n_batch > 1 and big >= THREADED_GEMM_FLOPS:
+        if threads > 1 and plan.n_batch > 1 and _gemm_flops(plan, filters) >= THREADED_GEMM_FLOPS:
             _pipeline_in_threads(x, filters, bias, plan, out, threads)
         else:
             _winograd_pipeline(x, filters, bias, plan, out, gemm_workers=threads)
@@ -437,8 +436,7 @@ def _winograd_pipeline(
     at, _, bt = (mat.astype(x.dtype) for mat in _float_transforms(plan.m, plan.r))
     with single_threaded_blas():
         v = _input_transform(_pad_channels_last(x, plan), bt, plan)
-    gemm_flops = 2 * v.shape[0] * v.shape[1] * filters.C * filters.K
-    if gemm_workers > 1 and gemm_flops >= THREADED_GEMM_FLOPS:
+    if gemm_workers > 1 and _gemm_flops(plan, filters) >= THREADED_GEMM_FLOPS:
         prod = _threaded_batched_gemm(v, filters.UT, gemm_workers)
     else:
         prod = _batched_gemm(v, filters.UT, plan)
@@ -452,6 +450,12 @@ def _winograd_pipeline(
 
 #: Below this many flops the batched GEMM is too small to pay for a thread hand-off.
 THREADED_GEMM_FLOPS = 20_000_000
+
+
+def _gemm_flops(plan: _Plan, filters: WinogradFilters) -> int:
+    """Flops of the batched GEMM: n*n products (P x C) @ (C x K), P = N * tiles."""
+    tiles = plan.n_batch * plan.tiles_h * plan.tiles_w
+    return 2 * plan.n**2 * tiles * filters.C * filters.K
 
 
 def _pipeline_in_threads(
@@ -809,11 +813,10 @@ def profile_winograd(
             padded = timed("pad", _pad_channels_last, chunk, plan)
             v = timed("input_transform", _input_transform, padded, bt, plan)
         threads = blas_threads()
-        gemm_flops = 2 * v.shape[0] * v.shape[1] * filters.C * filters.K
         if len(chunks) > 1:
             with single_threaded_blas():
                 prod = timed("gemm", _batched_gemm, v, filters.UT, plan)
-        elif threads > 1 and gemm_flops >= THREADED_GEMM_FLOPS:
+        elif threads > 1 and _gemm_flops(plan, filters) >= THREADED_GEMM_FLOPS:
             prod = timed("gemm", _threaded_batched_gemm, v, filters.UT, threads)
         else:
             prod = timed("gemm", _batched_gemm, v, filters.UT, plan)
