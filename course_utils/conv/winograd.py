@@ -656,41 +656,29 @@ def _output_transform(
 ) -> np.ndarray:
     """Y = AT M AT^T per tile, written straight into NCHW: shape (N, K, H_t, W_t).
 
-    H_t = tiles_h * m, W_t = tiles_w * m. Both passes are strided matrix products. The
-    second one writes output element (a, b) of tile (t, u), image n, filter k to
-    ``out[n, k, t m + a, u m + b]`` through a strided view of the result: because the
-    image stride of an (N, K, H_t, W_t) array is K times its filter stride, the pair
-    (n, k) is one axis with a single stride, and no transpose pass is needed afterwards.
-    ``full``: optional C-contiguous (N, K, H_t, W_t) array to write into.
+    H_t = tiles_h * m, W_t = tiles_w * m. ``full``: optional C-contiguous
+    (N, K, H_t, W_t) array to write into. See :func:`_output_transform_images`.
     """
-    n, m = plan.n, plan.m
-    th, tw = plan.tiles_h, plan.tiles_w
-    k = prod.shape[2]
-    nk = plan.n_batch * k
-    item = prod.itemsize
-    # Row pass, contracting xi: O1[a, nu, ...] = sum_xi AT[a, xi] M[xi, nu, ...], done in
-    # n * tiles_h column blocks of width tiles_w * N * K (moderate sizes keep BLAS efficient).
-    width = n * th * tw * nk
-    block = tw * nk
-    src = as_strided(prod, (n * th, n, block), (block * item, width * item, item), writeable=False)
-    o1 = np.empty((m, n, th, tw, nk), dtype=prod.dtype)
-    np.matmul(at, src, out=o1.reshape(m, n * th, block).transpose(1, 0, 2))
-    # Column pass, contracting nu: result (a, t, u, b, nk) lands at [n, k, t m + a, u m + b].
     if full is None:
-        full = np.empty((plan.n_batch, k, th * m, tw * m), dtype=prod.dtype)
-    row = tw * m * item
-    strides = (row, m * row, m * item, item, th * m * row)
-    target = as_strided(full, (m, th, tw, m, nk), strides)
-    np.matmul(at, o1.transpose(0, 2, 3, 1, 4), out=target)
+        shape = (plan.n_batch, prod.shape[2], plan.tiles_h * plan.m, plan.tiles_w * plan.m)
+        full = np.empty(shape, dtype=prod.dtype)
+    _output_transform_images(prod, at, plan, slice(0, plan.n_batch), full)
     return full
 
 
 def _output_transform_images(
     prod: np.ndarray, at: np.ndarray, plan: _Plan, images: slice, full: np.ndarray
 ) -> None:
-    """:func:`_output_transform` for the images ``images`` of the batch only, written into
-    ``full`` (their C-contiguous (count, K, H_t, W_t) block). Threads can run disjoint
-    image ranges of one product M at the same time."""
+    """Y = AT M AT^T for the tiles of the images ``images`` of the batch, written into
+    ``full``, their C-contiguous (count, K, H_t, W_t) block of the NCHW result.
+
+    Both passes are strided matrix products on views of M (no copy). The second writes
+    output element (a, b) of tile (t, u), image n, filter k straight to
+    ``full[n, k, t m + a, u m + b]`` through a strided view: because the image stride of
+    an (N, K, H_t, W_t) array is K times its filter stride, the pair (n, k) is one axis
+    with a single stride, and no transpose pass is needed afterwards. Threads can run
+    disjoint image ranges of one M at the same time.
+    """
     n, m = plan.n, plan.m
     th, tw = plan.tiles_h, plan.tiles_w
     k = prod.shape[2]
@@ -705,7 +693,7 @@ def _output_transform_images(
         writeable=False,
     )  # fmt: skip
     o1 = np.matmul(at, src)  # (n * th, tw, m, nk_part): [(nu, t), u, a, j]
-    # Column pass, contracting nu, straight into NCHW as in _output_transform.
+    # Column pass, contracting nu: result (a, t, u, b, j) lands at [n, k, t m + a, u m + b].
     row = tw * m * item
     strides = (row, m * row, m * item, item, th * m * row)
     target = as_strided(full, (m, th, tw, m, nk_part), strides)
