@@ -33,3 +33,12 @@ def test_run_in_threads_propagates_errors_and_restores_blas():
     with pytest.raises(RuntimeError, match="boom"):
         _threads.run_in_threads(work, [1, 2], workers=2)
     assert _threads.blas_threads() == before
+
+
+@pytest.mark.parametrize(("total", "parts"), [(8, 3), (36, 2), (3, 5), (1, 4), (0, 2)])
+def test_even_slices_cover_the_range_once(total, parts):
+    slices = _threads.even_slices(total, parts)
+    assert len(slices) == max(1, min(parts, total))
+    assert [i for s in slices for i in range(s.start, s.stop)] == list(range(total))
+    sizes = [s.stop - s.start for s in slices]
+    assert max(sizes) - min(sizes) <= 1

@@ -44,6 +44,14 @@ def single_threaded_blas() -> AbstractContextManager:
     return _blas_controller().limit(limits=1)
 
 
+def even_slices(total: int, parts: int) -> list[slice]:
+    """``range(total)`` cut into ``min(parts, total)`` contiguous slices of near-equal size
+    (at least one slice)."""
+    count = max(1, min(parts, total))
+    bounds = [total * i // count for i in range(count + 1)]
+    return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
 def run_in_threads(work: Callable[[Sequence[T]], None], items: Sequence[T], workers: int) -> None:
     """Call ``work(group)`` for ``workers`` round-robin groups of ``items`` in parallel,
     with a single-threaded BLAS; exceptions propagate."""

@@ -48,7 +48,12 @@ import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import as_strided
 
-from course_utils.conv._threads import blas_threads, run_in_threads, single_threaded_blas
+from course_utils.conv._threads import (
+    blas_threads,
+    even_slices,
+    run_in_threads,
+    single_threaded_blas,
+)
 
 __all__ = [
     "DEFAULT_POINTS",
@@ -310,6 +315,20 @@ class _Plan:
         """(H_p, W_p) = (tiles_h * m + r - 1, tiles_w * m + r - 1) >= (H + 2 pad, W + 2 pad)."""
         return self.tiles_h * self.m + self.r - 1, self.tiles_w * self.m + self.r - 1
 
+    @property
+    def tiled_shape(self) -> tuple[int, int]:
+        """(H_t, W_t) = (tiles_h * m, tiles_w * m) >= (H_out, W_out): the whole tiles."""
+        return self.tiles_h * self.m, self.tiles_w * self.m
+
+    @property
+    def whole_tiles(self) -> bool:
+        """True when the tiles cover the output exactly (no partial tiles to crop)."""
+        return self.tiled_shape == (self.out_h, self.out_w)
+
+    def images(self, part: slice) -> _Plan:
+        """The same plan for the images ``part`` of the batch."""
+        return replace(self, n_batch=part.stop - part.start)
+
 
 def conv2d_winograd(
     x: np.ndarray,
@@ -365,8 +384,7 @@ def conv2d_winograd(
 
     def run(group: Sequence[slice]) -> None:
         for chunk in group:
-            part = replace(plan, n_batch=chunk.stop - chunk.start)
-            _winograd_pipeline(x[chunk], filters, bias, part, out[chunk])
+            _winograd_pipeline(x[chunk], filters, bias, plan.images(chunk), out[chunk])
 
     run_in_threads(run, chunks, threads)
     return out
@@ -389,9 +407,7 @@ def batch_chunks(plan: _Plan, filters: int, itemsize: int) -> list[slice]:
     tiles = plan.tiles_h * plan.tiles_w
     per_image = plan.n * plan.n * tiles * (plan.channels + filters) * itemsize
     images = max(CHUNK_BYTES // max(per_image, 1), -(-MIN_TILES_PER_CHUNK // tiles), 1)
-    count = max(1, -(-plan.n_batch // images))
-    bounds = np.linspace(0, plan.n_batch, count + 1).astype(int)
-    return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return even_slices(plan.n_batch, -(-plan.n_batch // images))
 
 
 def chunk_layout(
@@ -436,12 +452,9 @@ def _winograd_pipeline(
     at, _, bt = (mat.astype(x.dtype) for mat in _float_transforms(plan.m, plan.r))
     with single_threaded_blas():
         v = _input_transform(_pad_channels_last(x, plan), bt, plan)
-    if gemm_workers > 1 and _gemm_flops(plan, filters) >= THREADED_GEMM_FLOPS:
-        prod = _threaded_batched_gemm(v, filters.UT, gemm_workers)
-    else:
-        prod = _batched_gemm(v, filters.UT, plan)
+    prod = _gemm_stage(v, filters, plan, gemm_workers)
     with single_threaded_blas():
-        if (plan.out_h, plan.out_w) != (plan.tiles_h * plan.m, plan.tiles_w * plan.m):
+        if not plan.whole_tiles:
             _to_nchw(_output_transform(prod, at, plan), bias, plan, out)
             return
         _output_transform(prod, at, plan, full=out)  # no partial tiles: write in place
@@ -450,6 +463,14 @@ def _winograd_pipeline(
 
 #: Below this many flops the batched GEMM is too small to pay for a thread hand-off.
 THREADED_GEMM_FLOPS = 20_000_000
+
+
+def _gemm_stage(v: np.ndarray, filters: WinogradFilters, plan: _Plan, workers: int) -> np.ndarray:
+    """The batched GEMM, its products shared among ``workers`` threads when it is big
+    enough (:data:`THREADED_GEMM_FLOPS`), else one (possibly multi-threaded) BLAS call."""
+    if workers > 1 and _gemm_flops(plan, filters) >= THREADED_GEMM_FLOPS:
+        return _threaded_batched_gemm(v, filters.UT, workers)
+    return _batched_gemm(v, filters.UT, plan)
 
 
 def _gemm_flops(plan: _Plan, filters: WinogradFilters) -> int:
@@ -470,23 +491,20 @@ def _pipeline_in_threads(
     threads (one-thread BLAS each): the transforms by image ranges, the GEMM by tile
     positions. For a batch too small to cut into chunks of its own."""
     at, _, bt = (mat.astype(x.dtype) for mat in _float_transforms(plan.m, plan.r))
-    n, c, m = plan.n, plan.channels, plan.m
-    count = min(workers, plan.n_batch)
-    bounds = np.linspace(0, plan.n_batch, count + 1).astype(int)
-    groups = [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    n, c = plan.n, plan.channels
+    groups = even_slices(plan.n_batch, workers)
     v = np.empty((n, n, plan.tiles_h, plan.tiles_w, plan.n_batch * c), dtype=x.dtype)
 
     def transform_in(part: Sequence[slice]) -> None:
         for group in part:
-            sub = replace(plan, n_batch=group.stop - group.start)
+            sub = plan.images(group)
             view = v[..., group.start * c : group.stop * c]
             _input_transform(_pad_channels_last(x[group], sub), bt, sub, out=view)
 
-    run_in_threads(transform_in, groups, count)
+    run_in_threads(transform_in, groups, len(groups))
     prod = _threaded_batched_gemm(v.reshape(n * n, -1, c), filters.UT, workers)
-    whole = (plan.out_h, plan.out_w) == (plan.tiles_h * m, plan.tiles_w * m)
-    shape = (plan.n_batch, filters.K, plan.tiles_h * m, plan.tiles_w * m)
-    full = out if whole else np.empty(shape, dtype=x.dtype)
+    whole = plan.whole_tiles
+    full = out if whole else np.empty((plan.n_batch, filters.K, *plan.tiled_shape), x.dtype)
 
     def transform_out(part: Sequence[slice]) -> None:
         for group in part:
@@ -494,18 +512,15 @@ def _pipeline_in_threads(
             if whole:
                 _add_bias(out[group], bias)
             else:
-                sub = replace(plan, n_batch=group.stop - group.start)
-                _to_nchw(full[group], bias, sub, out[group])
+                _to_nchw(full[group], bias, plan.images(group), out[group])
 
-    run_in_threads(transform_out, groups, count)
+    run_in_threads(transform_out, groups, len(groups))
 
 
 def _threaded_batched_gemm(v: np.ndarray, ut: np.ndarray, workers: int) -> np.ndarray:
     """:func:`_batched_gemm` with the positions split into ``workers`` contiguous groups."""
-    positions = v.shape[0]
-    prod = np.empty((positions, v.shape[1], ut.shape[2]), dtype=v.dtype)
-    bounds = np.linspace(0, positions, min(workers, positions) + 1).astype(int)
-    groups = [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    prod = np.empty((v.shape[0], v.shape[1], ut.shape[2]), dtype=v.dtype)
+    groups = even_slices(v.shape[0], workers)
 
     def run(part: Sequence[slice]) -> None:
         for group in part:
@@ -660,8 +675,7 @@ def _output_transform(
     (N, K, H_t, W_t) array to write into. See :func:`_output_transform_images`.
     """
     if full is None:
-        shape = (plan.n_batch, prod.shape[2], plan.tiles_h * plan.m, plan.tiles_w * plan.m)
-        full = np.empty(shape, dtype=prod.dtype)
+        full = np.empty((plan.n_batch, prod.shape[2], *plan.tiled_shape), dtype=prod.dtype)
     _output_transform_images(prod, at, plan, slice(0, plan.n_batch), full)
     return full
 
@@ -792,22 +806,19 @@ def profile_winograd(
         bias = _check_bias(b, filters.K, x.dtype)
         chunks = batch_chunks(plan, filters.K, x.dtype.itemsize)
         first = chunks[0]
-        plan = replace(plan, n_batch=first.stop - first.start)
+        plan = plan.images(first)
         chunk = x[first]
         at, _, bt = (mat.astype(x.dtype) for mat in _float_transforms(plan.m, plan.r))
-        whole = (plan.out_h, plan.out_w) == (plan.tiles_h * plan.m, plan.tiles_w * plan.m)
+        whole = plan.whole_tiles
         out = np.empty((plan.n_batch, filters.K, plan.out_h, plan.out_w), dtype=x.dtype)
         with single_threaded_blas():
             padded = timed("pad", _pad_channels_last, chunk, plan)
             v = timed("input_transform", _input_transform, padded, bt, plan)
-        threads = blas_threads()
         if len(chunks) > 1:
             with single_threaded_blas():
-                prod = timed("gemm", _batched_gemm, v, filters.UT, plan)
-        elif threads > 1 and _gemm_flops(plan, filters) >= THREADED_GEMM_FLOPS:
-            prod = timed("gemm", _threaded_batched_gemm, v, filters.UT, threads)
+                prod = timed("gemm", _gemm_stage, v, filters, plan, 1)
         else:
-            prod = timed("gemm", _batched_gemm, v, filters.UT, plan)
+            prod = timed("gemm", _gemm_stage, v, filters, plan, blas_threads())
         with single_threaded_blas():
             full = timed("output_transform", _output_transform, prod, at, plan, None)
             if whole:  # the real call wrote into the output already: only the bias is left
