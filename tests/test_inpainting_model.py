@@ -10,6 +10,7 @@ from course_utils.inpainting.api import (
     METHODS,
     WEIGHTS_PATH,
     default_weights_available,
+    generator_from_state_dict,
     inpaint,
     inpaint_with_generator,
 )
@@ -19,10 +20,20 @@ from course_utils.inpainting.masks import random_bbox_mask
 from course_utils.inpainting.networks import Critics, Generator, crop_boxes, local_boxes
 
 
+def _small_generator(seed: int = 0) -> Generator:
+    """A narrow generator whose output convs are random (not the zero correction of a
+    fresh one), so that every layer reaches the output."""
+    torch.manual_seed(seed)
+    generator = Generator(width=8, coarse_width=4)
+    with torch.no_grad():
+        for stage in (generator.coarse, generator.refine):
+            torch.nn.init.normal_(stage.to_rgb.weight, std=0.2)
+    return generator.eval()
+
+
 @pytest.fixture(scope="module")
 def tiny_generator() -> Generator:
-    torch.manual_seed(0)
-    return Generator(width=8).eval()
+    return _small_generator()
 
 
 def _images_and_masks(count: int, height: int, width: int, seed: int = 0):
@@ -83,7 +94,7 @@ def test_classical_methods_fill_a_smooth_image_well():
     image = np.repeat(np.stack([ramp] * 3, axis=-1)[None, None], 32, axis=1)  # (1, 32, 32, 3)
     masks = np.zeros((1, 32, 32), dtype=bool)
     masks[0, 12:20, 12:20] = True
-    for method in ("telea", "ns", "biharmonic", "pullpush"):
+    for method in ("telea", "ns", "biharmonic", "classical", "pullpush"):
         out = inpaint(image, masks, method=method)
         # A linear ramp is harmonic: diffusion-type fills reproduce it to ~2% (of range).
         assert hole_l1(image, out, masks) < 2.0, method
@@ -159,7 +170,33 @@ def test_the_generator_weights_ship_with_the_package():
 def test_shipped_weights_load_with_weights_only():
     state = torch.load(WEIGHTS_PATH, map_location="cpu", weights_only=True)
     assert all(isinstance(v, torch.Tensor) for v in state.values())
-    Generator(int(state["coarse_encoder.0.0.weight"].shape[0])).load_state_dict(state)
+    generator = generator_from_state_dict(state)
+    assert generator.state_dict().keys() == state.keys()
+
+
+def test_a_state_dict_of_another_model_is_a_clear_error():
+    with pytest.raises(ValueError, match="not a state dict of this course's Generator"):
+        generator_from_state_dict({"coarse_encoder.0.0.weight": torch.zeros(16, 5, 5, 5)})
+
+
+def test_a_fresh_generator_returns_the_classical_prefill():
+    torch.manual_seed(0)
+    images, masks = _images_and_masks(2, 32, 40)
+    fresh = inpaint_with_generator(Generator(width=8, coarse_width=4), images, masks)
+    np.testing.assert_allclose(fresh, inpaint(images, masks, method="classical"), atol=1e-5)
+
+
+def test_both_stages_keep_the_known_pixels(tiny_generator):
+    image = torch.rand(2, 3, 32, 32) * 2 - 1
+    mask = torch.zeros(2, 1, 32, 32)
+    mask[0, :, 4:20, 8:24] = 1
+    mask[1, :, 16:30, 2:12] = 1
+    with torch.no_grad():
+        coarse, fine = tiny_generator(image, mask)
+    known = (1 - mask).bool().expand_as(image)
+    torch.testing.assert_close(coarse[known], image[known])
+    torch.testing.assert_close(fine[known], image[known])
+    assert not torch.allclose(coarse, fine)  # the refinement stage changes the hole
 
 
 @pytest.mark.parametrize(("height", "width"), [(67, 91), (256, 256)])
@@ -187,7 +224,7 @@ def test_evaluate_cli_reports_every_method_and_the_latency(tmp_path, capsys):
 
     torch.manual_seed(0)
     weights = tmp_path / "generator.pt"
-    torch.save(Generator(width=8).state_dict(), weights)
+    torch.save(Generator(width=8, coarse_width=4).state_dict(), weights)
     argv = ["--checkpoint", str(weights), "--per-image", "1", "--size", "32"]
     assert main([*argv, "--latency-size", "40", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)

@@ -1,11 +1,13 @@
-"""Pull-push interpolation, the classical fill the generator starts from."""
+"""Classical pre-fills: pull-push interpolation and the Telea/Navier-Stokes/biharmonic
+mean that the generator starts from."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
-from course_utils.inpainting.prefill import pull_push_fill
+from course_utils.inpainting.prefill import classical_fill, pull_push_fill
 
 
 def _box_mask(batch: int, height: int, width: int, top: int, left: int, side: int):
@@ -57,3 +59,33 @@ def test_shape_errors_are_clear():
         pull_push_fill(torch.zeros(1, 3, 8, 8), torch.zeros(1, 1, 8, 9))
     with pytest.raises(ValueError, match="need image"):
         pull_push_fill(torch.zeros(3, 8, 8), torch.zeros(1, 8, 8))
+
+
+def test_classical_fill_is_the_mean_of_telea_navier_stokes_and_biharmonic():
+    from course_utils.inpainting.api import inpaint
+
+    rng = np.random.default_rng(5)
+    pictures = rng.random((2, 24, 20, 3)).astype(np.float32)
+    holes = np.zeros((2, 24, 20), dtype=bool)
+    holes[0, 4:12, 6:14] = True
+    holes[1, 10:22, 2:9] = True
+    methods = ("telea", "ns", "biharmonic")
+    expected = sum(inpaint(pictures, holes, method) for method in methods) / 3
+    image = torch.from_numpy(pictures).permute(0, 3, 1, 2) * 2 - 1
+    mask = torch.from_numpy(holes)[:, None].float()
+    filled = classical_fill(image, mask)
+    assert filled.dtype == image.dtype and filled.shape == image.shape
+    np.testing.assert_allclose(((filled + 1) / 2).permute(0, 2, 3, 1).numpy(), expected, atol=1e-5)
+    known = (mask == 0).expand_as(image)
+    assert torch.equal(filled[known], image[known])
+
+
+def test_classical_fill_ignores_the_hole_content_and_rejects_bad_shapes():
+    image = torch.rand(1, 3, 16, 16) * 2 - 1
+    mask = torch.zeros(1, 1, 16, 16)
+    mask[..., 4:10, 5:12] = 1
+    scribbled = torch.where(mask.bool(), torch.full_like(image, 0.9), image)
+    assert torch.equal(classical_fill(image, mask), classical_fill(scribbled, mask))
+    assert torch.equal(classical_fill(image, torch.zeros_like(mask)), image)
+    with pytest.raises(ValueError, match="does not match"):
+        classical_fill(image, torch.zeros(1, 1, 16, 15))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import os
 import subprocess
 import sys
@@ -15,7 +16,8 @@ import torch
 from skimage import io
 
 from course_utils.inpainting.__main__ import main as cli_main
-from course_utils.inpainting.train import TrainConfig, Trainer, train
+from course_utils.inpainting.masks import mixed_mask
+from course_utils.inpainting.train import TrainConfig, Trainer, augment, learning_rate, train
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -40,6 +42,7 @@ def _config(folder: Path, out: Path, **changes) -> TrainConfig:
         steps=4,
         batch_size=2,
         width=8,
+        coarse_width=4,
         critic_width=4,
         gan_start=1,
         sample_every=0,
@@ -104,6 +107,8 @@ def test_cli_train_subcommand(image_folder, tmp_path):
             "2",
             "--width",
             "8",
+            "--coarse-width",
+            "4",
             "--critic-width",
             "4",
             "--out",
@@ -147,6 +152,8 @@ def test_torchrun_two_cpu_processes(image_folder, tmp_path):
         "2",
         "--width",
         "8",
+        "--coarse-width",
+        "4",
         "--critic-width",
         "4",
         "--gan-start",
@@ -167,9 +174,58 @@ def test_torchrun_two_cpu_processes(image_folder, tmp_path):
     assert all(torch.isfinite(v).all() for v in state.values())
 
 
-@pytest.mark.parametrize("flags", [["--image-size", "60"], ["--batch-size", "0"]])
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--image-size", "60"],
+        ["--batch-size", "0"],
+        ["--box-min", "0.7", "--box-max", "0.5"],
+        ["--box-min", "0"],
+    ],
+)
 def test_bad_arguments_are_rejected_before_training(flags, capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli_main(["train", *flags])
     assert exit_info.value.code == 2
     assert "must be" in capsys.readouterr().err
+
+
+def test_learning_rate_is_constant_then_decays_by_a_half_cosine():
+    config = TrainConfig(steps=1000, lr=1e-3, lr_decay_start=0.6, lr_final=0.1)
+    assert learning_rate(config, 0) == learning_rate(config, 599) == 1e-3
+    assert learning_rate(config, 800) == pytest.approx((1e-3 + 1e-4) / 2)  # half-way
+    assert learning_rate(config, 1000) == pytest.approx(1e-4)
+    assert learning_rate(config, 5000) == pytest.approx(1e-4)  # past the end: the floor
+    rates = [learning_rate(config, step) for step in range(600, 1001)]
+    assert all(a >= b for a, b in zip(rates, rates[1:], strict=False))
+    assert learning_rate(replace(config, lr_decay_start=1.0), 999) == 1e-3
+
+
+def test_augment_permutes_each_images_channels_and_turns_the_batch():
+    images = torch.rand(6, 3, 8, 8)
+    turned = augment(images, np.random.default_rng(3))
+    again = augment(images, np.random.default_rng(3))
+    assert torch.equal(turned, again)  # a function of the generator's state
+    matched = []
+    for original, result in zip(images, turned, strict=True):
+        candidates = [
+            (k, order)
+            for k in range(4)
+            for order in itertools.permutations(range(3))
+            if torch.equal(torch.rot90(original[list(order)], k, (1, 2)), result)
+        ]
+        assert candidates, "not a channel permutation plus a rotation"
+        matched.append(candidates[0])
+    assert len({k for k, _ in matched}) == 1  # one rotation for the whole batch
+    many = augment(torch.rand(64, 3, 4, 4), np.random.default_rng(0))
+    assert many.shape == (64, 3, 4, 4)
+
+
+def test_training_boxes_follow_the_configured_range():
+    masks = mixed_mask(200, 64, 64, box_fraction=1.0, rng=0, box_range=(0.375, 0.625))
+    rows = masks.any(axis=2).sum(axis=1)
+    cols = masks.any(axis=1).sum(axis=1)
+    assert rows.min() >= 24 and cols.min() >= 24 and rows.max() <= 40 and cols.max() <= 40
+    assert rows.min() < 28 and rows.max() > 36  # the whole range is used
+    with pytest.raises(ValueError, match="box_range"):
+        mixed_mask(1, 64, 64, rng=0, box_range=(0.5, 0.25))

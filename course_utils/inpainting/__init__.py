@@ -7,7 +7,8 @@ reconstruction losses and local + global critics.
 
 Modules: ``data`` (built-in photos, folders, random crops), ``masks`` (box and free-form
 holes), ``attention`` (contextual attention, flow images), ``networks`` (generator,
-critics), ``losses``, ``train`` (CLI, DDP, resume), ``api`` (:func:`inpaint` for the GAN
+critics), ``prefill`` (the classical fills the generator starts from), ``losses``,
+``train`` (CLI, DDP, resume), ``api`` (:func:`inpaint` for the GAN
 and classical methods), ``evaluate`` (metrics and the comparison table).
 """
 
@@ -17,6 +18,7 @@ from .data import RandomCropDataset, builtin_test_images, builtin_training_image
 from .evaluate import evaluate, evaluation_set, hole_l1, psnr, ssim
 from .masks import free_form_mask, random_bbox_mask
 from .networks import Critics, Generator
+from .prefill import classical_fill, pull_push_fill
 
 __all__ = [
     "METHODS",
@@ -29,6 +31,7 @@ __all__ = [
     "attention_flow_image",
     "builtin_test_images",
     "builtin_training_images",
+    "classical_fill",
     "evaluate",
     "evaluation_set",
     "flow_to_rgb",
@@ -38,6 +41,7 @@ __all__ = [
     "inpaint",
     "load_generator",
     "psnr",
+    "pull_push_fill",
     "random_bbox_mask",
     "ssim",
 ]

@@ -13,8 +13,10 @@ Methods:
     "ns"         OpenCV ``cv2.inpaint`` with INPAINT_NS (Navier-Stokes, Bertalmio 2001).
     "biharmonic" scikit-image ``restoration.inpaint_biharmonic``.
     "mean"       the mean colour of the image's known pixels.
-    "pullpush"   pull-push interpolation (:mod:`.prefill`): the smooth fill the generator
-                 starts from and corrects, listed to show what the learned part adds.
+    "classical"  the mean of the "telea", "ns" and "biharmonic" fills: the pre-fill that
+                 the generator starts from and corrects, listed to show what the learned
+                 part adds.
+    "pullpush"   pull-push interpolation (:mod:`.prefill`), a smooth pyramid fill.
 """
 
 from __future__ import annotations
@@ -27,11 +29,10 @@ import torch
 import torch.nn.functional as F
 
 from .networks import Generator
-from .prefill import pull_push_fill
+from .prefill import biharmonic_fill, classical_mean_fill, opencv_fill, pull_push_fill
 
 WEIGHTS_PATH = Path(__file__).resolve().parent / "weights" / "deepfill_tiny_64.pt"
-METHODS = ("gan", "telea", "ns", "biharmonic", "mean", "pullpush")
-OPENCV_RADIUS = 3  # neighbourhood radius (pixels) of cv2.inpaint
+METHODS = ("gan", "telea", "ns", "biharmonic", "mean", "classical", "pullpush")
 
 
 def _check(images: np.ndarray, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -56,9 +57,16 @@ def default_weights_available(path: str | Path = WEIGHTS_PATH) -> bool:
 
 
 def generator_from_state_dict(state: dict[str, torch.Tensor]) -> Generator:
-    """Build a :class:`Generator` of the right width (read off the first conv) and load it."""
-    width = int(state["coarse_encoder.0.0.weight"].shape[0])
-    generator = Generator(width)
+    """Build a :class:`Generator` of the right widths (read off each stage's first conv)
+    and load ``state`` into it."""
+    key = "level1.0.0.weight"
+    if f"refine.{key}" not in state:
+        raise ValueError(
+            "not a state dict of this course's Generator (no 'refine.level1' weights); "
+            "was it saved by an older version?"
+        )
+    width = int(state[f"refine.{key}"].shape[0])
+    generator = Generator(width, coarse_width=int(state[f"coarse.{key}"].shape[0]))
     generator.load_state_dict(state)
     return generator.eval()
 
@@ -109,19 +117,6 @@ def inpaint_with_generator(
     return np.where(masks[..., None], filled, images)
 
 
-def _opencv(image: np.ndarray, mask: np.ndarray, flag: int) -> np.ndarray:
-    import cv2
-
-    hole = mask.astype(np.uint8)
-    # One float32 channel at a time keeps full precision (no uint8 rounding); Telea's
-    # float path assumes the 0..255 range, so scale there and back.
-    channels = [
-        cv2.inpaint(np.ascontiguousarray(image[:, :, c] * 255.0), hole, OPENCV_RADIUS, flag)
-        for c in range(3)
-    ]
-    return np.stack(channels, axis=2) / 255.0
-
-
 def _classical(image: np.ndarray, mask: np.ndarray, method: str) -> np.ndarray:
     if not mask.any():
         return image
@@ -134,13 +129,10 @@ def _classical(image: np.ndarray, mask: np.ndarray, method: str) -> np.ndarray:
         hole = torch.from_numpy(mask)[None, None].float()
         return pull_push_fill(x, hole)[0].permute(1, 2, 0).numpy()
     if method == "biharmonic":
-        from skimage.restoration import inpaint_biharmonic
-
-        return inpaint_biharmonic(image, mask, channel_axis=-1).astype(np.float32)
-    import cv2
-
-    flag = cv2.INPAINT_TELEA if method == "telea" else cv2.INPAINT_NS
-    return _opencv(image, mask, flag)
+        return biharmonic_fill(image, mask).astype(np.float32)
+    if method == "classical":
+        return classical_mean_fill(image, mask)
+    return opencv_fill(image, mask, method).astype(np.float32)
 
 
 def inpaint(
@@ -154,7 +146,8 @@ def inpaint(
     Inputs:
         images: float array (N, H, W, 3) in [0, 1].
         masks: bool array (N, H, W), True = hole, one mask per image.
-        method: one of "gan", "telea", "ns", "biharmonic", "mean", "pullpush".
+        method: one of ``METHODS``: "gan", "telea", "ns", "biharmonic", "mean",
+            "classical", "pullpush".
         weights: generator state dict used by "gan" (default: the shipped checkpoint).
     Returns:
         float32 array (N, H, W, 3); pixels where the mask is False equal the input exactly.

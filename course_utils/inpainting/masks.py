@@ -118,15 +118,20 @@ def mixed_mask(
     width: int,
     box_fraction: float = 0.5,
     rng: np.random.Generator | int | None = None,
+    box_range: tuple[float, float] = (0.25, 0.625),
 ) -> np.ndarray:
     """Training masks: each sample is a box (probability ``box_fraction``) or free-form.
 
-    Boxes range from a quarter to 5/8 of the side, so the 1/2-side evaluation box sits
-    in the middle of the training distribution. Returns bool (batch, height, width).
+    Box sides are drawn from ``box_range`` times the shorter image side (default a
+    quarter to 5/8, so the 1/2-side evaluation box sits in the middle of the training
+    distribution). Returns bool (batch, height, width).
     """
+    low, high = box_range
+    if not 0.0 < low <= high <= 1.0:
+        raise ValueError(f"box_range must satisfy 0 < low <= high <= 1, got {box_range}")
     rng = np.random.default_rng(rng)
     side = min(height, width)
-    small, large = max(1, side // 4), max(1, (5 * side) // 8)
+    small, large = max(1, round(low * side)), max(1, round(high * side))
     masks = np.zeros((batch, height, width), dtype=bool)
     for sample in range(batch):
         if rng.random() < box_fraction:

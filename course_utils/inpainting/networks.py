@@ -1,17 +1,24 @@
 """Generator and critics of a small DeepFill-v1-style inpainting GAN (Yu et al., CVPR 2018).
 
-Generator: a coarse encoder-decoder with dilated convolutions predicts a blurry fill;
-the refinement stage runs two encoders on the coarse result, one with dilated
-convolutions and one ending in :class:`ContextualAttention`, concatenates them and
-decodes the final image. Both stages use ELU and end in tanh (images live in [-1, 1]).
-The widths are cut so that 64x64 training fits on a laptop CPU.
+Generator: two stages, coarse then fine, as in DeepFill v1. The coarse stage predicts a
+first fill; the refinement stage reads the coarse result through two branches that meet
+at 1/4 resolution: a dilated-convolution branch (down to 1/8 resolution, dilations 2 and
+4) and a :class:`ContextualAttention` branch that borrows features from the known region.
+Both stages use ELU. The widths are cut so that 64x64 training fits on a laptop CPU.
 
-One change from DeepFill v1 makes that small budget go far: the hole is not fed as grey
-but pre-filled by pull-push interpolation (:mod:`.prefill`, a smooth classical fill),
-and each stage predicts a *correction* to its input (residual learning; the last conv
-of each decoder starts small, so an untrained generator returns nearly the pull-push fill).
-Trained from a grey hole, the same network needs many thousands of steps just to learn
-the smooth colour continuation that the interpolation gives for free.
+Three changes from DeepFill v1 make that small budget go far:
+
+* the hole is not fed as grey but pre-filled by classical inpainting (the mean of the
+  Telea, Navier-Stokes and biharmonic fills, :func:`.prefill.classical_fill`), and each
+  stage predicts a *correction* inside the hole (residual learning; the last conv of each
+  stage starts at zero, so an untrained generator returns the classical fill). Trained
+  from a grey hole, the same budget is spent learning the smooth colour continuation that
+  the classical methods give for free;
+* each stage is a U-Net (Ronneberger et al., MICCAI 2015): skip connections hand the
+  decoder the full-resolution features of the hole's border, which a plain
+  encoder-decoder must squeeze through its 1/4-resolution bottleneck;
+* no tanh at the end: the output is pre-fill + correction, clamped to [-1, 1], so a zero
+  correction returns the pre-fill exactly.
 
 Critics (global on the whole image, local on a crop around the hole) are plain strided
 conv stacks with spectral normalisation (Miyato et al., "Spectral Normalization for
@@ -21,13 +28,15 @@ hinge loss averages, so they accept any input size.
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from .attention import AttentionMaps, ContextualAttention
-from .prefill import pull_push_fill
+from .prefill import classical_fill
 
 
 class ConvBlock(nn.Sequential):
@@ -51,126 +60,119 @@ class ConvBlock(nn.Sequential):
         super().__init__(*layers)
 
 
-class UpBlock(nn.Sequential):
-    """Nearest-neighbour x2 upsampling followed by a 3x3 ConvBlock."""
-
-    def __init__(self, in_channels: int, out_channels: int) -> None:
-        super().__init__(
-            nn.Upsample(scale_factor=2, mode="nearest"), ConvBlock(in_channels, out_channels)
-        )
+def _upsample(features: torch.Tensor) -> torch.Tensor:
+    return F.interpolate(features, scale_factor=2, mode="nearest")
 
 
-def _encoder(width: int, dilations: tuple[int, ...]) -> nn.Sequential:
-    """(B, 5, H, W) -> (B, 4*width, H/4, W/4): two stride-2 stages, then dilated convs."""
-    layers = [
-        ConvBlock(5, width, 5),
-        ConvBlock(width, 2 * width, 3, stride=2),
-        ConvBlock(2 * width, 2 * width),
-        ConvBlock(2 * width, 4 * width, 3, stride=2),
-        ConvBlock(4 * width, 4 * width),
-    ]
-    layers += [ConvBlock(4 * width, 4 * width, dilation=d) for d in dilations]
-    return nn.Sequential(*layers)
+class UNetStage(nn.Module):
+    """One residual U-Net stage of the generator.
 
+    Levels: full resolution (``width`` channels), 1/2 (2 width), 1/4 (4 width) and a
+    dilated bottleneck at 1/8 (4 width; dilations 2 and 4 see the whole 64x64 crop). With
+    ``attention``, a contextual-attention branch at 1/4 resolution joins the decoder there.
 
-def _decoder(width: int) -> nn.Sequential:
-    """(B, 4*width, H/4, W/4) -> (B, 3, H, W) in [-1, 1]."""
-    return nn.Sequential(
-        ConvBlock(4 * width, 4 * width),
-        UpBlock(4 * width, 2 * width),
-        ConvBlock(2 * width, 2 * width),
-        UpBlock(2 * width, width),
-        ConvBlock(width, width // 2),
-        ConvBlock(width // 2, 3, activation=False),
-        nn.Tanh(),
-    )
-
-
-def _he_init(module: nn.Module) -> None:
-    """He-normal weights and zero biases for every convolution.
-
-    PyTorch's default initialisation gives a conv's weights a variance of about
-    1/(3 fan_in); through the ~30 ELU layers of the two stages the signal (and the
-    gradient) then shrinks layer by layer and the first layers barely learn. He et al.
-    (ICCV 2015) keep the variance of rectifier activations constant with 2/fan_in.
+    forward(start, mask, return_attention=False):
+        start: (B, 3, H, W) in [-1, 1], the image with its hole already filled somehow;
+        mask: (B, 1, H, W), 1 = hole; H, W multiples of 8.
+        Returns ``start`` + correction * mask, (B, 3, H, W) clamped to [-1, 1], and the
+        :class:`AttentionMaps` (None without attention or when not asked).
     """
-    if isinstance(module, nn.Conv2d):
-        nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
-        if module.bias is not None:
-            nn.init.zeros_(module.bias)
+
+    def __init__(self, width: int, attention: ContextualAttention | None = None) -> None:
+        super().__init__()
+        w = width
+        self.level1 = nn.Sequential(ConvBlock(5, w), ConvBlock(w, w))
+        self.level2 = nn.Sequential(ConvBlock(w, 2 * w, stride=2), ConvBlock(2 * w, 2 * w))
+        self.level3 = nn.Sequential(ConvBlock(2 * w, 4 * w, stride=2), ConvBlock(4 * w, 4 * w))
+        self.dilated = nn.Sequential(
+            ConvBlock(4 * w, 4 * w, stride=2),
+            ConvBlock(4 * w, 4 * w, dilation=2),
+            ConvBlock(4 * w, 4 * w, dilation=4),
+            ConvBlock(4 * w, 4 * w),
+        )
+        self.attention = attention
+        attended = 0
+        if attention is not None:
+            attended = 4 * w
+            self.attention_in = nn.Sequential(nn.Conv2d(4 * w, 4 * w, 3, padding=1), nn.ReLU())
+            self.attention_out = nn.Sequential(ConvBlock(4 * w, 4 * w), ConvBlock(4 * w, 4 * w))
+        self.up3 = nn.Sequential(ConvBlock(8 * w + attended, 4 * w), ConvBlock(4 * w, 4 * w))
+        self.up2 = nn.Sequential(ConvBlock(6 * w, 2 * w), ConvBlock(2 * w, 2 * w))
+        self.up1 = nn.Sequential(ConvBlock(3 * w, w), ConvBlock(w, w))
+        self.to_rgb = nn.Conv2d(w, 3, 3, padding=1)
+        # Start as the identity (correction 0). The gradient of the loss still reaches
+        # to_rgb's weights at once, and through them every other layer from step 2.
+        nn.init.zeros_(self.to_rgb.weight)
+        nn.init.zeros_(self.to_rgb.bias)
+
+    def forward(
+        self, start: torch.Tensor, mask: torch.Tensor, return_attention: bool = False
+    ) -> tuple[torch.Tensor, AttentionMaps | None]:
+        x = torch.cat([start, torch.ones_like(mask), mask], dim=1)
+        h1 = self.level1(x)
+        h2 = self.level2(h1)
+        h3 = self.level3(h2)
+        h4 = self.dilated(h3)
+        joined = [_upsample(h4), h3]
+        maps = None
+        if self.attention is not None:
+            features = self.attention_in(h3)
+            small_mask = F.max_pool2d(mask, 4)
+            attended = self.attention(
+                features, features, small_mask, return_attention=return_attention
+            )
+            if return_attention:
+                attended, maps = attended
+            joined.append(self.attention_out(attended))
+        g3 = self.up3(torch.cat(joined, dim=1))
+        g2 = self.up2(torch.cat([_upsample(g3), h2], dim=1))
+        g1 = self.up1(torch.cat([_upsample(g2), h1], dim=1))
+        return (start + self.to_rgb(g1) * mask).clamp(-1.0, 1.0), maps
 
 
 class Generator(nn.Module):
-    """Coarse-to-fine inpainting generator.
+    """Coarse-to-fine inpainting generator (two :class:`UNetStage` on a classical pre-fill).
 
     Args:
-        width: base channel count (features reach 4 * width at 1/4 resolution).
+        width: base channel count of the refinement stage (features reach 4 * width).
+        coarse_width: base channel count of the coarse stage (default width // 2).
         attention_rate: matching rate of the contextual attention at 1/4 resolution.
         softmax_scale: softmax temperature of the contextual attention.
 
     forward(image, mask, return_attention=False):
         image: (B, 3, H, W) in [-1, 1], H and W multiples of ``size_multiple``
-            (the hole content is ignored: it is replaced by the pull-push fill).
+            (the hole content is ignored: it is replaced by the classical pre-fill).
         mask: (B, 1, H, W), 1 = hole, one mask per sample.
-        Returns (coarse, fine), both (B, 3, H, W) in [-1, 1] (raw network outputs, not
-        yet composited with the known pixels), plus the :class:`AttentionMaps` of the
-        refinement stage if asked.
+        Returns (coarse, fine), both (B, 3, H, W) in [-1, 1] and equal to ``image`` outside
+        the hole, plus the :class:`AttentionMaps` of the refinement stage if asked.
     """
 
-    def __init__(self, width: int = 24, attention_rate: int = 2, softmax_scale: float = 10.0):
+    def __init__(
+        self,
+        width: int = 32,
+        coarse_width: int | None = None,
+        attention_rate: int = 2,
+        softmax_scale: float = 10.0,
+    ) -> None:
         super().__init__()
-        if width < 4 or width % 2:
-            raise ValueError(f"width must be an even number >= 4, got {width}")
-        self.width = width
-        self.size_multiple = 4 * attention_rate
-        self.coarse_encoder = _encoder(width, (2, 4, 8))
-        self.coarse_decoder = _decoder(width)
-        self.refine_dilated = _encoder(width, (2, 4, 8))
-        self.refine_attention_in = nn.Sequential(
-            *list(_encoder(width, ()).children()),
-            nn.Conv2d(4 * width, 4 * width, 3, padding=1),
-            nn.ReLU(),
+        coarse_width = width // 2 if coarse_width is None else coarse_width
+        if min(width, coarse_width) < 2:
+            raise ValueError(f"widths must be >= 2, got {width} and {coarse_width}")
+        self.width, self.coarse_width = width, coarse_width
+        # 1/8 resolution in the bottleneck; the attention's matching grid tiles 1/4.
+        self.size_multiple = math.lcm(8, 4 * attention_rate)
+        self.coarse = UNetStage(coarse_width)
+        self.refine = UNetStage(
+            width, ContextualAttention(rate=attention_rate, softmax_scale=softmax_scale)
         )
-        self.attention = ContextualAttention(rate=attention_rate, softmax_scale=softmax_scale)
-        self.refine_attention_out = nn.Sequential(
-            ConvBlock(4 * width, 4 * width), ConvBlock(4 * width, 4 * width)
-        )
-        self.merge = ConvBlock(8 * width, 4 * width)
-        self.refine_decoder = _decoder(width)
-
-        self.apply(_he_init)
-        with torch.no_grad():  # start from a small correction (a zero one would never learn)
-            for decoder in (self.coarse_decoder, self.refine_decoder):
-                last = decoder[-2][0]  # the final conv, before tanh
-                last.weight.mul_(0.1)
-                last.bias.zero_()
-
-    @staticmethod
-    def _network_input(image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """(B, 5, H, W): the (pre-filled) image, a ones channel, the mask."""
-        ones = torch.ones_like(mask)
-        return torch.cat([image, ones, mask], dim=1)
 
     def forward(
         self, image: torch.Tensor, mask: torch.Tensor, return_attention: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor] | tuple[torch.Tensor, torch.Tensor, AttentionMaps]:
         self._check(image, mask)
-        with torch.no_grad():
-            prefilled = pull_push_fill(image, mask)
-        correction = self.coarse_decoder(self.coarse_encoder(self._network_input(prefilled, mask)))
-        coarse = (prefilled + correction).clamp(-1.0, 1.0)
-        merged = coarse * mask + image * (1.0 - mask)
-        refine_in = self._network_input(merged, mask)
-        dilated = self.refine_dilated(refine_in)
-        features = self.refine_attention_in(refine_in)
-        small_mask = F.max_pool2d(mask, 4)
-        attended = self.attention(features, features, small_mask, return_attention=return_attention)
-        maps = None
-        if return_attention:
-            attended, maps = attended
-        attended = self.refine_attention_out(attended)
-        correction = self.refine_decoder(self.merge(torch.cat([dilated, attended], dim=1)))
-        fine = (merged + correction).clamp(-1.0, 1.0)
+        prefilled = classical_fill(image, mask)
+        coarse, _ = self.coarse(prefilled, mask)
+        fine, maps = self.refine(coarse, mask, return_attention=return_attention)
         if return_attention:
             return coarse, fine, maps
         return coarse, fine

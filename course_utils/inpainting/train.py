@@ -15,6 +15,14 @@ backward then needs the old critic weights. During the first ``gan_start`` steps
 the reconstruction loss is trained (the critics are idle), which gets the blurry-but-
 right fill that the hole-L1 metric rewards before the adversarial term sharpens it.
 
+The generator's learning rate is constant up to ``lr_decay_start`` (a fraction of
+``steps``) and then follows a half cosine down to ``lr_final`` times its value at the
+last step (the critics keep theirs): the late, small steps average out the noise of
+single batches, which at a constant rate moves the held-out error by several percent
+from one evaluation to the next. Augmentation (``augment``): each crop's colour channels
+are permuted and the batch is turned by a random multiple of 90 degrees; seventeen
+photos give few distinct colour schemes, and the fill must not depend on them.
+
 Everything is seeded: the data and masks of step s on rank r are functions of
 (seed, r, s), and checkpoints store the optimiser states, the step and the RNG states,
 so ``--resume`` reproduces an uninterrupted run. Under ``torchrun`` the models are
@@ -27,6 +35,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import os
 import random
 import time
@@ -60,13 +69,20 @@ class TrainConfig:
     image_size: int = 64
     steps: int = 2000
     batch_size: int = 16
-    width: int = 16
+    width: int = 32
+    coarse_width: int = 8
     critic_width: int = 32
-    lr: float = 2e-4
+    lr: float = 3e-4
+    lr_decay_start: float = 0.6
+    lr_final: float = 0.05
+    beta1: float = 0.9
     critic_lr: float = 2e-4
     adv_weight: float = 1e-3
     gan_start: int = 1000
-    box_fraction: float = 0.6
+    box_fraction: float = 1.0
+    box_min: float = 0.375
+    box_max: float = 0.625
+    augment: bool = True
     seed: int = 0
     device: str = "auto"
     out: str = "runs/inpainting"
@@ -131,9 +147,11 @@ class Trainer:
         self.world = dist.get_world_size() if self.distributed else 1
         self.out = Path(config.out)
         seed_everything(config.seed)  # identical initial weights on every rank
-        self.generator = Generator(config.width).to(self.device)
+        self.generator = Generator(config.width, config.coarse_width).to(self.device)
         self.critics = Critics(config.image_size // 2, config.critic_width).to(self.device)
-        self.opt_g = torch.optim.Adam(self.generator.parameters(), config.lr, betas=(0.5, 0.999))
+        self.opt_g = torch.optim.Adam(
+            self.generator.parameters(), config.lr, betas=(config.beta1, 0.999)
+        )
         self.opt_d = torch.optim.Adam(
             self.critics.parameters(), config.critic_lr, betas=(0.5, 0.999)
         )
@@ -162,11 +180,15 @@ class Trainer:
         """Images (B, 3, S, S) in [-1, 1] and masks (B, 1, S, S) of ``step`` on this rank."""
         size, count = self.config.image_size, self.config.batch_size
         first = step * count if step >= 0 else PREVIEW_INDEX
-        images = self.dataset.batch(range(first, first + count)) * 2.0 - 1.0
+        images = self.dataset.batch(range(first, first + count))
+        if self.config.augment and step >= 0:
+            images = augment(images, np.random.default_rng([self.config.seed, self.rank, step, 11]))
+        images = images * 2.0 - 1.0
         rng = np.random.default_rng(
             [self.config.seed, self.rank, step if step >= 0 else PREVIEW_INDEX, 7]
         )
-        masks = mixed_mask(count, size, size, self.config.box_fraction, rng=rng)
+        box_range = (self.config.box_min, self.config.box_max)
+        masks = mixed_mask(count, size, size, self.config.box_fraction, rng, box_range)
         masks_t = torch.from_numpy(masks).unsqueeze(1).float()
         return images.to(self.device), masks_t.to(self.device)
 
@@ -174,6 +196,8 @@ class Trainer:
     def train_step(self, step: int) -> dict[str, float]:
         """One generator (and, after ``gan_start``, critic) update. Returns loss values."""
         config = self.config
+        for group in self.opt_g.param_groups:
+            group["lr"] = learning_rate(config, step)
         images, masks = self.batch(step)
         coarse, fine = self.generator(images, masks)
         completed = fine * masks + images * (1.0 - masks)
@@ -262,19 +286,20 @@ class Trainer:
         grid = np.concatenate([to_row(shown_input), to_row(completed), flow], axis=0)
         mpimg.imsave(self.out / f"samples_{self.step:06d}.png", np.clip(grid, 0, 1))
 
-    def evaluate_hole_l1(self) -> float:
-        """Hole L1 x100 of the current generator on the fixed 64x64 box evaluation set."""
+    def evaluate_box_holes(self) -> tuple[float, float]:
+        """(hole L1 x100, PSNR dB) of the current generator on the box holes of the
+        evaluation set (the crops and masks of ``evaluate``, at the training size)."""
         from .api import inpaint_with_generator
-        from .evaluate import evaluation_set, hole_l1
+        from .evaluate import evaluation_set, hole_l1, psnr
 
         if self.eval_set is None:
-            self.eval_set = evaluation_set(size=self.config.image_size, per_image=16)
+            self.eval_set = evaluation_set(size=self.config.image_size)
         images, box_masks, _ = self.eval_set
         generator = _unwrap(self.generator)
         was_training = generator.training
         filled = inpaint_with_generator(generator, images, box_masks, device=self.device)
         generator.train(was_training)
-        return hole_l1(images, filled, box_masks)
+        return hole_l1(images, filled, box_masks), psnr(images, filled)
 
     # ----------------------------------------------------------------- loop
     def _should_stop(self, started: float) -> bool:
@@ -311,8 +336,9 @@ class Trainer:
             bar.set_postfix(hole=f"{logs['fine_hole_l1']:.4f}", g=f"{logs['g_loss']:.3f}")
             if self.rank == 0:
                 if config.eval_every and self.step % config.eval_every == 0:
-                    logs["eval_hole_l1x100"] = self.evaluate_hole_l1()
-                    bar.write(f"step {self.step}: eval hole L1x100 {logs['eval_hole_l1x100']:.3f}")
+                    l1, db = self.evaluate_box_holes()
+                    logs["eval_hole_l1x100"], logs["eval_psnr"] = l1, db
+                    bar.write(f"step {self.step}: box holes L1x100 {l1:.3f}, PSNR {db:.2f} dB")
                 logs["seconds"] = time.time() - started
                 _append_csv(self.out / "losses.csv", self.step, logs)
                 if config.sample_every and self.step % config.sample_every == 0:
@@ -329,6 +355,27 @@ class Trainer:
         if self.distributed:
             dist.barrier()
         return self.out
+
+
+def learning_rate(config: TrainConfig, step: int) -> float:
+    """Generator learning rate at ``step``: ``lr`` until ``lr_decay_start * steps``, then a
+    half cosine to ``lr_final * lr`` at the last step."""
+    decay_from = config.lr_decay_start * config.steps
+    if step < decay_from or config.steps <= decay_from:
+        return config.lr
+    progress = min(1.0, (step - decay_from) / (config.steps - decay_from))
+    floor = config.lr_final * config.lr
+    return floor + 0.5 * (config.lr - floor) * (1.0 + math.cos(math.pi * progress))
+
+
+def augment(images: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+    """Permute each image's colour channels and turn the batch by k * 90 degrees.
+
+    images: (B, 3, S, S); returns a new tensor of the same shape.
+    """
+    order = torch.from_numpy(np.stack([rng.permutation(3) for _ in range(len(images))]))
+    permuted = torch.gather(images, 1, order[:, :, None, None].expand_as(images))
+    return torch.rot90(permuted, int(rng.integers(4)), dims=(2, 3))
 
 
 def _append_csv(path: Path, step: int, logs: dict[str, float]) -> None:
@@ -379,7 +426,14 @@ def build_parser() -> argparse.ArgumentParser:
         "lr": "Adam learning rate of the generator",
         "critic_lr": "Adam learning rate of the critics",
         "seed": "seed of weights, crops, flips and masks",
-        "width": "generator base width (channels)",
+        "width": "base width (channels) of the generator's refinement stage",
+        "coarse_width": "base width (channels) of the generator's coarse stage",
+        "lr_decay_start": "fraction of --steps after which the generator's lr decays (cosine)",
+        "lr_final": "generator lr at the last step, as a fraction of --lr",
+        "beta1": "Adam beta1 of the generator",
+        "box_min": "smallest box side, as a fraction of the crop side",
+        "box_max": "largest box side, as a fraction of the crop side",
+        "augment": "permute colour channels and rotate batches by multiples of 90 degrees",
         "adv_weight": "weight of the adversarial loss relative to the L1 losses",
         "gan_start": "step at which the critics and the adversarial loss switch on",
         "box_fraction": "probability of a box mask (else free-form strokes)",
@@ -421,6 +475,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--image-size must be a multiple of 8 and >= 16, got {args.image_size}")
     if args.batch_size < 1 or args.steps < 0:
         parser.error("--batch-size must be >= 1 and --steps >= 0")
+    if not 0.0 < args.box_min <= args.box_max <= 1.0:
+        parser.error(
+            "--box-min and --box-max must be fractions with 0 < box-min <= box-max <= 1, "
+            f"got {args.box_min}, {args.box_max}"
+        )
     config = TrainConfig(**vars(args))
     out = train(config)
     if int(os.environ.get("RANK", "0")) == 0:
