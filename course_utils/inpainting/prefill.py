@@ -80,8 +80,8 @@ def classical_mean_fill(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     in [0, 1] with hole mask (H, W) bool; float32 (H, W, C), known pixels unchanged."""
     if not mask.any():
         return image.astype(np.float32)
-    fills = [opencv_fill(image, mask, "telea"), opencv_fill(image, mask, "ns")]
-    mean = (fills[0] + fills[1] + biharmonic_fill(image, mask)) / 3.0
+    telea, ns = opencv_fill(image, mask, "telea"), opencv_fill(image, mask, "ns")
+    mean = (telea + ns + biharmonic_fill(image, mask)) / 3.0
     return np.where(mask[..., None], mean, image).astype(np.float32)
 
 
