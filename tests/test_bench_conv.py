@@ -7,6 +7,7 @@ import pytest
 from course_utils.bench.conv import (
     ConvBenchProblem,
     default_problems,
+    format_im2col_profile,
     format_rows,
     main,
     run_conv_bench,
@@ -32,6 +33,11 @@ def test_rows_have_the_documented_fields() -> None:
     assert rows[2]["flops"] == 2 * 1 * 3 * 2 * 9 * 6 * 6  # 2*N*K*C*kh*kw*Ho*Wo
     table = format_rows(rows)
     assert table.count("\n") == len(rows) + 1 and "conv2d_im2col" in table
+    assert "profile" not in rows[0] and "profile" not in rows[1]
+    assert set(rows[2]["profile"]) == {"pad", "patch_copy", "gemm"}
+    assert rows[2]["patch_bytes"] == 1 * 2 * 9 * 6 * 6 * 4  # N * C*kh*kw * Ho*Wo * float32
+    profile = format_im2col_profile(rows[2])
+    assert "patch_copy" in profile and "GEMM alone / torch conv2d" in profile
 
 
 def test_default_problems_are_the_issue_targets() -> None:

@@ -16,7 +16,14 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course_utils.conv import col2im, conv2d_im2col, im2col, pad2d, patch_view
+from course_utils.conv import (
+    col2im,
+    conv2d_im2col,
+    im2col,
+    pad2d,
+    patch_view,
+    profile_im2col,
+)
 
 
 @st.composite
@@ -113,3 +120,20 @@ def test_conv2d_im2col_is_one_product_with_the_unfolded_input() -> None:
     cols = im2col(x, (3, 2), padding=1)
     expected = (w.reshape(4, -1) @ cols).reshape(2, 4, 6, 8)
     np.testing.assert_allclose(conv2d_im2col(x, w, padding=1), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_profile_runs_the_real_steps_of_conv2d_im2col() -> None:
+    from course_utils.conv._validate import normalize_conv_args
+    from course_utils.conv.im2col import _im2col_gemm, _StageClock
+
+    rng = np.random.default_rng(3)
+    x, w, b = rng.standard_normal((5, 3, 9, 8)), rng.standard_normal((4, 3, 3, 2)), np.ones(4)
+    args = normalize_conv_args(x, w, b, 2, 1, 1)
+    clock = _StageClock()
+    profiled = args.finish(_im2col_gemm(args, 2, clock))  # 3 blocks: 2 + 2 + 1 images
+    np.testing.assert_array_equal(profiled, conv2d_im2col(x, w, b, 2, 1, batch_chunk=2))
+    assert list(clock.seconds) == ["pad", "patch_copy", "gemm", "bias"]
+    steps = profile_im2col(x, w, stride=2, padding=1, repeat=2)
+    assert list(steps) == ["pad", "patch_copy", "gemm"] and all(t > 0 for t in steps.values())
+    with pytest.raises(ValueError, match="repeat"):
+        profile_im2col(x, w, repeat=0)

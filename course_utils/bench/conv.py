@@ -31,7 +31,15 @@ from typing import Any
 import numpy as np
 
 from course_utils.config import quick_mode
-from course_utils.conv import conv2d_direct, conv2d_fft, conv2d_flops, conv2d_im2col, conv2d_loops
+from course_utils.conv import (
+    conv2d_direct,
+    conv2d_fft,
+    conv2d_flops,
+    conv2d_im2col,
+    conv2d_loops,
+    conv_output_size,
+    profile_im2col,
+)
 from course_utils.timing import (
     benchmark,
     gemm_peak_gflops,
@@ -40,7 +48,14 @@ from course_utils.timing import (
     thread_info,
 )
 
-__all__ = ["ConvBenchProblem", "default_problems", "format_rows", "main", "run_conv_bench"]
+__all__ = [
+    "ConvBenchProblem",
+    "default_problems",
+    "format_im2col_profile",
+    "format_rows",
+    "main",
+    "run_conv_bench",
+]
 
 
 @dataclass(frozen=True)
@@ -206,8 +221,40 @@ def run_conv_bench(
         info = thread_info()
         for problem in problems:
             row = _row(problem, _time_problem(problem, repeat, rounds, threads), peaks)
+            if problem.kind == "im2col_vs_torch":
+                x, w = _operands(problem)
+                row["profile"] = profile_im2col(x, w, padding=problem.padding, repeat=repeat)
+                row["patch_bytes"] = _patch_bytes(problem)
             rows.append({**row, "quick": quick, "threads": {**info, "scipy.fft": threads}})
     return rows
+
+
+def _patch_bytes(problem: ConvBenchProblem) -> int:
+    """Bytes of the column matrix of the whole batch (what the patch copy writes)."""
+    batch, channels, height, width = problem.x_shape
+    kernel_h, kernel_w = problem.w_shape[-2:]
+    out_h = conv_output_size(height, kernel_h, padding=problem.padding)
+    out_w = conv_output_size(width, kernel_w, padding=problem.padding)
+    return batch * channels * kernel_h * kernel_w * out_h * out_w * np.dtype(problem.dtype).itemsize
+
+
+def format_im2col_profile(row: dict[str, Any]) -> str:
+    """Where the time of ``conv2d_im2col`` goes, against the reference, for a row that has a
+    ``profile`` (the ``im2col_vs_torch`` row of :func:`run_conv_bench`)."""
+    steps, reference_s = row["profile"], row["reference_s"]
+    gemm_s, copy_s = steps["gemm"], steps["patch_copy"]
+    written = row["patch_bytes"]
+    gemm_gflops = row["flops"] / gemm_s / 1e9
+    lines = [
+        f"Where conv2d_im2col's time goes ({row['problem']}; one call, median of repeats):",
+        *(f"  {name:<11} {_seconds(seconds)}" for name, seconds in steps.items()),
+        f"  patch copy writes {written / 2**20:.1f} MiB: {written / copy_s / 1e9:.1f} GB/s",
+        f"  GEMM: {gemm_gflops:.1f} GFLOP/s = {100 * gemm_gflops / row['peak_gflops']:.0f}% "
+        f"of the NumPy GEMM peak",
+        f"  GEMM alone / {row['reference']} = {gemm_s / reference_s:.3f}; "
+        f"sum of the steps / {row['reference']} = {sum(steps.values()) / reference_s:.3f}",
+    ]
+    return "\n".join(lines)
 
 
 def _seconds(value: float) -> str:
@@ -257,6 +304,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("GFLOP/s = direct-method flops 2*N*K*C*kh*kw*Ho*Wo / time (FFT does fewer flops);")
     print("ratio = method time / reference time, speedup = reference time / method time.\n")
     print(format_rows(rows))
+    for row in rows:
+        if "profile" in row:
+            print("\n" + format_im2col_profile(row))
     return 0
 
 

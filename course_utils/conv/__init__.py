@@ -25,7 +25,7 @@ from course_utils.conv._validate import (
 )
 from course_utils.conv.direct import conv2d_direct, tap_slices
 from course_utils.conv.fft import conv2d_fft, fft_lengths
-from course_utils.conv.im2col import col2im, conv2d_im2col, im2col, patch_view
+from course_utils.conv.im2col import col2im, conv2d_im2col, im2col, patch_view, profile_im2col
 from course_utils.conv.loops import conv2d_loops, dilate_kernel, pad2d
 from course_utils.conv.true_convolution import convolve2d, same_padding
 
@@ -45,6 +45,7 @@ __all__ = [
     "pad2d",
     "pair",
     "patch_view",
+    "profile_im2col",
     "same_padding",
     "tap_slices",
 ]

@@ -19,12 +19,15 @@ of ``cols`` is channel ``c``, kernel tap ``(u, v)``; column ``i*Wo + j`` is outp
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from course_utils.conv._validate import (
+    ConvArgs,
     WindowArgs,
     as_float_array,
     normalize_conv_args,
@@ -34,7 +37,7 @@ from course_utils.conv._validate import (
 from course_utils.conv.direct import tap_slices
 from course_utils.conv.loops import pad2d
 
-__all__ = ["col2im", "conv2d_im2col", "im2col", "patch_view"]
+__all__ = ["col2im", "conv2d_im2col", "im2col", "patch_view", "profile_im2col"]
 
 #: conv2d_im2col builds the patch matrix for as many images at once as fit in this many
 #: bytes, so that the GEMM reads it from cache instead of main memory (a cache-blocking
@@ -263,6 +266,17 @@ def conv2d_im2col(
     (2, 4, 5, 5)
     """
     args = normalize_conv_args(x, w, b, stride, padding, dilation)
+    return args.finish(_im2col_gemm(args, batch_chunk, _run_stage))
+
+
+def _run_stage(name: str, fn: Callable[..., Any], *fn_args: Any, **fn_kwargs: Any) -> Any:
+    """Stage runner of a plain call: no timing."""
+    return fn(*fn_args, **fn_kwargs)
+
+
+def _im2col_gemm(args: ConvArgs, batch_chunk: int | None, stage: Callable[..., Any]) -> np.ndarray:
+    """The body of :func:`conv2d_im2col`; ``stage(name, fn, *args)`` runs each step, so that
+    :func:`profile_im2col` can time the very same steps. Returns (N, K, Ho, Wo)."""
     num_images, num_kernels, out_h, out_w = args.out_shape
     channels, kernel_h, kernel_w = args.w.shape[1:]
     rows, length = channels * kernel_h * kernel_w, out_h * out_w
@@ -273,18 +287,56 @@ def conv2d_im2col(
     out = np.empty((num_images, num_kernels, length), dtype=args.dtype)
     for start in range(0, num_images, block):
         count = min(block, num_images - start)
-        patches = patch_view(
-            padded.fill(args.x[start : start + count]),
-            (kernel_h, kernel_w),
-            args.out_hw,
-            args.stride,
-            args.dilation,
-        )
-        np.copyto(cols[:count], patches)  # im2col into the reused buffer
+        filled = stage("pad", padded.fill, args.x[start : start + count])
+        patches = patch_view(filled, (kernel_h, kernel_w), args.out_hw, args.stride, args.dilation)
+        stage("patch_copy", np.copyto, cols[:count], patches)  # im2col into the reused buffer
         # The product goes straight into its slice of ``out`` (no temporary, no copy).
-        np.matmul(
-            weights, cols[:count].reshape(count, rows, length), out=out[start : start + count]
-        )
+        matrices = cols[:count].reshape(count, rows, length)
+        stage("gemm", np.matmul, weights, matrices, out=out[start : start + count])
     if args.b is not None:
-        out += args.b[:, None]
-    return args.finish(out.reshape(args.out_shape))
+        stage("bias", np.add, out, args.b[:, None], out=out)
+    return out.reshape(args.out_shape)
+
+
+class _StageClock:
+    """Stage runner that adds up the wall time of each named step."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def __call__(self, name: str, fn: Callable[..., Any], *fn_args: Any, **fn_kwargs: Any) -> Any:
+        start = time.perf_counter()
+        result = fn(*fn_args, **fn_kwargs)
+        self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+        return result
+
+
+def profile_im2col(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    *,
+    batch_chunk: int | None = None,
+    repeat: int = 5,
+) -> dict[str, float]:
+    """Median seconds of each step of :func:`conv2d_im2col`, summed over the batch blocks.
+
+    Steps: ``pad`` (copy of the images into the zero-bordered buffer), ``patch_copy`` (the
+    im2col copy of the strided patch view into the column matrix), ``gemm`` (the batched
+    matrix products) and, with a bias, ``bias``. Same arguments as :func:`conv2d_im2col`;
+    ``repeat`` timed calls after one untimed warm-up call. The call is the real one (same
+    code, same buffers), so the steps add up to its time minus the Python overhead.
+    """
+    if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
+        raise ValueError(f"repeat must be a positive int, got {repeat!r}")
+    args = normalize_conv_args(x, w, b, stride, padding, dilation)
+    totals: dict[str, list[float]] = {}
+    for _ in range(repeat + 1):
+        clock = _StageClock()
+        _im2col_gemm(args, batch_chunk, clock)
+        for name, seconds in clock.seconds.items():
+            totals.setdefault(name, []).append(seconds)
+    return {name: float(np.median(values[1:])) for name, values in totals.items()}
