@@ -139,6 +139,15 @@ def test_wrong_dtype_is_incorrect() -> None:
     assert "dtype float32" in str(outcome)
 
 
+def test_right_values_in_the_wrong_dtype_are_not_named_as_a_mistake() -> None:
+    # The reference itself counts as a "mistake" here: it coincides with the answer on every
+    # case, so it can never be what is wrong; the plain dtype reason must be reported.
+    problem = _problem(mistakes=[Mistake("the kernel is flipped.", _reference)])
+    outcome = _outcome(lambda x, w: _reference(x, w).astype(np.float32), problem)
+    assert outcome.kind is Kind.INCORRECT
+    assert "dtype float32" in str(outcome) and "typical mistake" not in str(outcome)
+
+
 def test_dtype_ignored_when_problem_says_so() -> None:
     problem = _problem(check_dtype=False, rtol=1e-5, atol=1e-6)
     outcome = _outcome(lambda x, w: np.correlate(x, w, "valid").astype(np.float32), problem)

@@ -290,6 +290,10 @@ class FunctionProblem(Problem):
         """Name the typical mistake the wrong answer looks like, if any."""
         if got is None:
             return "your function returned None. Did you forget `return`?"
+        if value_difference(got, expected, self.rtol, self.atol, check_dtype=False) is None:
+            # Right values in the wrong type or dtype: the plain reason says so (a mistake that
+            # coincides with the answer on this case must not be named).
+            return None
         for mistake in self.mistakes:
             wrong = _compute_mistake(mistake, case)
             if (

@@ -25,7 +25,8 @@ def spatial_discount(
     pixel (1 on the hole border); 0 outside the hole.
 
     mask: (B, 1, H, W), 1 = hole. Returns (B, 1, H, W). A sample with no known pixel
-    gets d = max_distance everywhere.
+    gets d = max_distance + 1 everywhere, as does any pixel more than max_distance
+    from a known pixel.
     """
     known = 1.0 - mask
     distance = torch.zeros_like(mask)
