@@ -1,0 +1,113 @@
+"""Exercise set 8: the cases respect what the exercises promise, and equivalent answers pass.
+
+``test_exercise_sets.py`` already shows that each reference passes its own check and that every
+listed mistake is diagnosed. Here: the references agree with independent formulations (a
+distance transform, boolean indexing, ``torch.where``), the cases cover the edge cases the
+notebook announces, and right values in the wrong type are reported as such rather than as one
+of the known mistakes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from scipy import ndimage
+
+from course_utils.checks import Kind
+from course_utils.exercise_sets import ex08_inpainting_gan as ex08
+
+
+def _evaluate(problem, function):
+    problem.bind({problem.name: function})
+    return problem.evaluate()
+
+
+def _discount_by_distance_transform(mask: torch.Tensor, gamma: float = 0.99) -> torch.Tensor:
+    out = torch.zeros_like(mask)
+    for index, sample in enumerate(mask[:, 0].numpy() > 0.5):
+        distance = ndimage.distance_transform_cdt(sample, metric="chessboard")
+        out[index, 0] = torch.from_numpy(np.where(sample, gamma ** distance.astype(float), 0.0))
+    return out
+
+
+def test_spatial_discount_cases_keep_their_promises() -> None:
+    cases = ex08.q1.cases()
+    for case in cases:
+        mask = case.args[0]
+        assert mask.dtype == torch.float64 and mask.ndim == 4 and mask.shape[1] == 1
+        known = (mask < 0.5).flatten(1).any(dim=1)
+        assert bool(known.all()), f"a sample without known pixels: {case.label}"
+    masks = [case.args[0] for case in cases]
+    assert any(m.shape[0] > 1 for m in masks)  # batches with different holes
+    assert any(tuple(m.shape[2:]) == (13, 17) for m in masks)  # odd sizes
+    assert any(int(m[b].sum()) == 1 for m in masks for b in range(m.shape[0]))  # 1-pixel hole
+
+    def touches_border(m: torch.Tensor) -> bool:
+        edges = (m[..., 0, :], m[..., -1, :], m[..., :, 0], m[..., :, -1])
+        return any(bool((edge > 0.5).any()) for edge in edges)
+
+    assert any(touches_border(m) for m in masks if min(m.shape[2:]) > 1)
+
+
+def test_spatial_discount_equivalent_answer_passes() -> None:
+    assert _evaluate(ex08.q1, _discount_by_distance_transform).kind is Kind.CORRECT
+
+
+def test_spatial_discount_ignoring_gamma_fails() -> None:
+    def fixed_gamma(mask, gamma=0.99):
+        return _discount_by_distance_transform(mask)
+
+    assert _evaluate(ex08.q1, fixed_gamma).kind is Kind.INCORRECT
+
+
+def test_float32_weights_are_reported_as_a_dtype_problem() -> None:
+    def single_precision(mask, gamma=0.99):
+        return _discount_by_distance_transform(mask, gamma).float()
+
+    outcome = _evaluate(ex08.q1, single_precision)
+    assert outcome.kind is Kind.INCORRECT and "dtype" in outcome.message
+
+
+def test_right_boxes_as_floats_are_a_dtype_problem_not_a_known_mistake() -> None:
+    def float_boxes(mask, size):
+        return ex08._boxes_reference(mask, size).float()
+
+    outcome = _evaluate(ex08.q4, float_boxes)
+    assert outcome.kind is Kind.INCORRECT
+    assert "dtype" in outcome.message and "typical mistake" not in outcome.message
+
+
+def test_local_box_cases_cover_clamping_and_empty_masks() -> None:
+    cases = ex08.q4.cases()
+    for case in cases:
+        mask, size = case.args
+        assert size <= min(mask.shape[2:])
+    unclamped = [ex08._boxes_unclamped(*case.args) for case in cases]
+    assert any(bool((boxes < 0).any()) for boxes in unclamped)
+    assert any(
+        bool((boxes[:, 0] > case.args[0].shape[2] - case.args[1]).any())
+        for boxes, case in zip(unclamped, cases, strict=True)
+    )
+    assert any(bool((case.args[0].flatten(1).sum(1) == 0).any()) for case in cases)
+
+
+def test_losses_returned_as_python_floats_are_incorrect() -> None:
+    def as_float(real_scores, fake_scores):
+        return float(ex08._critic_reference(real_scores, fake_scores))
+
+    assert _evaluate(ex08.q2, as_float).kind is Kind.INCORRECT
+
+
+def test_hole_l1_by_boolean_indexing_passes() -> None:
+    def indexed(images, outputs, masks):
+        return 100 * np.abs(outputs - images)[masks].mean()  # (hole pixels, 3) -> one mean
+
+    assert _evaluate(ex08.q5, indexed).kind is Kind.CORRECT
+    assert all(case.args[2].any() for case in ex08.q5.cases())
+
+
+def test_composite_with_where_passes() -> None:
+    def selected(output, image, mask):
+        return torch.where(mask > 0.5, output, image)
+
+    assert _evaluate(ex08.q6, selected).kind is Kind.CORRECT
