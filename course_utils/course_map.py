@@ -41,7 +41,12 @@ LESSONS = (
     Lesson("04", "nn.Unfold and fold: gradients, patches as kernels", "04_unfold_and_fold", 60),
     Lesson("05", "Winograd: fewer multiplications, F(2×2,3×3) and F(4×4,3×3)", "05_winograd", 75),
     Lesson("06", "The shootout: every method, measured", "06_shootout", 45),
-    Lesson("07", "Contextual attention", "07_contextual_attention", 60),
+    Lesson(
+        "07",
+        "Contextual attention: matching, masked softmax, pasting patches back",
+        "07_contextual_attention",
+        60,
+    ),
     Lesson("08", "A DeepFill-style inpainting GAN on a CPU", "08_inpainting_gan", 90),
 )
 
