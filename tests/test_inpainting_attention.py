@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -148,3 +149,19 @@ def test_offsets_and_flow_colours():
     np.testing.assert_allclose(rgb[0, 0], [1, 1, 1])  # no motion -> white
     np.testing.assert_allclose(rgb[0, 1], [1, 0, 0], atol=1e-6)  # right -> hue 0 (red)
     np.testing.assert_allclose(rgb[0, 2], [0, 1, 1], atol=1e-6)  # left -> cyan
+
+
+def test_propagation_equals_identity_kernel_convolutions() -> None:
+    # The definition: two conv2d passes with a 3x3 identity kernel, along rows, then columns.
+    from course_utils.inpainting.attention import _propagate
+
+    height, width = 3, 5
+    scores = torch.randn(2, height * width, height * width, dtype=torch.float64)
+    eye = torch.eye(3, dtype=torch.float64).view(1, 1, 3, 3)
+    rows = F.conv2d(scores[:, None], eye, padding=1)[:, 0]
+    swapped = rows.view(2, height, width, height, width).permute(0, 2, 1, 4, 3)
+    cols = F.conv2d(swapped.reshape(2, 1, height * width, height * width), eye, padding=1)
+    expected = cols.view(2, width, height, width, height).permute(0, 2, 1, 4, 3)
+    torch.testing.assert_close(
+        _propagate(scores, height, width), expected.reshape_as(scores), rtol=1e-12, atol=1e-12
+    )

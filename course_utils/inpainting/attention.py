@@ -64,6 +64,21 @@ def raw_patch_geometry(rate: int) -> tuple[int, int]:
     return kernel, (kernel - rate) // 2
 
 
+def _diagonal_sum(matrices: torch.Tensor) -> torch.Tensor:
+    """``out[b, i, j] = m[b, i-1, j-1] + m[b, i, j] + m[b, i+1, j+1]`` (zero outside).
+
+    The same as ``F.conv2d`` of each matrix with a 3x3 identity kernel and padding 1, but
+    as three shifted additions: a convolution of a one-channel (L x P) "image" would build
+    a 9x larger patch buffer first, and the score matrices are already the largest tensors
+    of the layer (measured: 2.2 GB peak for a 64x64 feature map at rate 1, against well
+    under 1 GB with the shifted additions).
+    """
+    out = matrices.clone()
+    out[:, 1:, 1:] += matrices[:, :-1, :-1]
+    out[:, :-1, :-1] += matrices[:, 1:, 1:]
+    return out
+
+
 def _propagate(scores: torch.Tensor, height: int, width: int) -> torch.Tensor:
     """Attention propagation ("fuse"): add the scores of neighbouring (position, patch)
     pairs that agree on the same displacement, first along rows, then along columns.
@@ -71,10 +86,9 @@ def _propagate(scores: torch.Tensor, height: int, width: int) -> torch.Tensor:
     scores: (B, P, L) with P = L = height * width, P index = foreground position.
     """
     batch = scores.shape[0]
-    eye = torch.eye(3, dtype=scores.dtype, device=scores.device).view(1, 1, 3, 3)
-    fused = F.conv2d(scores.unsqueeze(1), eye, padding=1)  # row-major neighbours
+    fused = _diagonal_sum(scores)  # row-major neighbours
     fused = fused.view(batch, height, width, height, width).permute(0, 2, 1, 4, 3)
-    fused = F.conv2d(fused.reshape(batch, 1, height * width, height * width), eye, padding=1)
+    fused = _diagonal_sum(fused.reshape(batch, height * width, height * width))
     fused = fused.view(batch, width, height, width, height).permute(0, 2, 1, 4, 3)
     return fused.reshape(batch, height * width, height * width)
 
