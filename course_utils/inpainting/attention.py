@@ -70,8 +70,9 @@ def _diagonal_sum(matrices: torch.Tensor) -> torch.Tensor:
     The same as ``F.conv2d`` of each matrix with a 3x3 identity kernel and padding 1, but
     as three shifted additions: a convolution of a one-channel (L x P) "image" would build
     a 9x larger patch buffer first, and the score matrices are already the largest tensors
-    of the layer (measured: 2.2 GB peak for a 64x64 feature map at rate 1, against well
-    under 1 GB with the shifted additions).
+    of the layer. Measured on a 64x64 map at rate 1 (float32): the fused layer raised the
+    process's peak memory by 1.3 GB with the convolutions, by 0.28 GB (as without
+    propagation) with the shifted additions.
     """
     out = matrices.clone()
     out[:, 1:, 1:] += matrices[:, :-1, :-1]
