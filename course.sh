@@ -9,6 +9,10 @@
 #   COURSE_TORCH_SPEC    the torch requirement installed first (default: torch==2.13.0)
 #   COURSE_TORCH_INDEX   a package index for torch only, e.g. PyTorch's CPU wheel index
 #   COURSE_TEST_WORKERS  pytest-xdist workers for `test` (default: 2)
+#   COURSE_SKIP_INSTALL  1: use the existing venv as it is (no pip install), e.g. to restart lab
+#   COURSE_BROWSER       `test` only. auto (default): if chromium/chromedriver are missing and
+#                        this runs as root with apt-get, install the Debian packages for the
+#                        browser tests; 0: never install (the browser tests are then skipped)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -20,6 +24,10 @@ export OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-4}"
 PY="$VENV/bin/python"
 
 setup_env() {
+    if [ "${COURSE_SKIP_INSTALL:-0}" = "1" ] && [ -x "$PY" ]; then
+        echo "==> using $VENV as it is (COURSE_SKIP_INSTALL=1)"
+        return
+    fi
     if [ ! -x "$PY" ]; then
         echo "==> creating $VENV"
         "${PYTHON:-python3}" -m venv "$VENV"
@@ -46,8 +54,28 @@ run_lab() {
         --LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb "$@"
 }
 
+ensure_browser() {
+    # Headless Chromium + chromedriver for tests/test_browser.py (skipped when absent).
+    if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
+        return
+    fi
+    if [ "${COURSE_BROWSER:-auto}" = "0" ]; then
+        echo "==> no chromium/chromedriver (COURSE_BROWSER=0): the browser tests will be skipped"
+    elif [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+        echo "==> installing chromium and chromium-driver (Debian packages) for the browser tests"
+        if ! { apt-get update -qq >/dev/null &&
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
+                >/dev/null; }; then
+            echo "==> could not install them: the browser tests will be skipped"
+        fi
+    else
+        echo "==> no chromium/chromedriver on the PATH: the browser tests will be skipped"
+    fi
+}
+
 run_tests() {
     setup_env
+    ensure_browser
     local start=$SECONDS
     echo "==> ruff"
     "$VENV/bin/ruff" check course_utils tests

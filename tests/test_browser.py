@@ -1,0 +1,242 @@
+"""JupyterLab in a real (headless Chromium) browser: what nbval cannot see.
+
+1. ``bash course.sh lab`` (the README's command, with the install step skipped) opens
+   JupyterLab on the welcome notebook, and its course map links every lesson.
+2. A lesson widget, run in a live kernel, renders and redraws when a slider moves (widget
+   callbacks never fire under nbval, so only a browser can test this).
+
+Needs ``chromium`` and ``chromedriver`` on the PATH (``course.sh test`` installs the Debian
+packages when it runs as root with apt-get) and ``selenium``; otherwise the tests are
+skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+LESSON_STEMS = [
+    "00_welcome",
+    "01_direct_convolution",
+    "02_fft_convolution",
+    "03_im2col",
+    "04_unfold_and_fold",
+    "05_winograd",
+    "06_shootout",
+    "07_contextual_attention",
+    "08_inpainting_gan",
+]
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None or CHROMEDRIVER is None,
+    reason="browser tests need chromium and chromedriver on the PATH",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_server(url: str, process: subprocess.Popen, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"JupyterLab exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"JupyterLab did not answer {url} within {timeout:.0f} s")
+
+
+class LabServer:
+    """A JupyterLab server on a free port with a random token, stopped on exit."""
+
+    def __init__(self, command: list[str], cwd: Path, home: Path) -> None:
+        self.port, self.token = _free_port(), secrets.token_hex(16)
+        env = {
+            **os.environ,
+            "COURSE_SKIP_INSTALL": "1",
+            "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+            "JUPYTER_CONFIG_DIR": str(home / "config"),
+        }
+        env.pop("MPLBACKEND", None)  # the kernel picks the inline backend as for a learner
+        args = [f"--port={self.port}", f"--ServerApp.token={self.token}", "--no-browser"]
+        self.log = (home / "server.log").open("w")
+        self.process = subprocess.Popen(
+            [*command, *args], cwd=cwd, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+
+    def url(self, path: str = "lab") -> str:
+        return f"http://127.0.0.1:{self.port}/{path}?token={self.token}"
+
+    def __enter__(self) -> LabServer:
+        _wait_for_server(self.url("api/status"), self.process)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+@pytest.fixture()
+def browser() -> Iterator[Any]:
+    webdriver = pytest.importorskip("selenium.webdriver")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
+        options.add_argument(flag)
+    options.add_argument("--window-size=1400,1000")
+    service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
+    driver = webdriver.Chrome(options=options, service=service)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _wait(driver: Any, condition: Callable[[Any], Any], timeout: float, what: str) -> Any:
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=0.25).until(condition)
+    except TimeoutException:
+        pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def _css(driver: Any, selector: str) -> list[Any]:
+    from selenium.webdriver.common.by import By
+
+    return driver.find_elements(By.CSS_SELECTOR, selector)
+
+
+def test_course_sh_lab_opens_the_welcome_notebook_with_every_lesson_linked(
+    browser: Any, tmp_path: Path
+) -> None:
+    with LabServer(["bash", "course.sh", "lab"], ROOT, tmp_path) as server:
+        browser.get(server.url(""))  # the server root, as the browser course.sh opens
+        _wait(
+            browser,
+            lambda d: "00_welcome.ipynb" in d.current_url and _css(d, ".jp-RenderedHTMLCommon a"),
+            90,
+            "the welcome notebook to open and render",
+        )
+        tab_titles = [tab.text for tab in _css(browser, ".lm-TabBar-tabLabel")]
+        assert "00_welcome.ipynb" in tab_titles
+        links = _wait(
+            browser,
+            lambda d: [a.get_attribute("href") or "" for a in _css(d, ".jp-OutputArea a")],
+            30,
+            "the course map's links",
+        )
+        for stem in LESSON_STEMS:
+            assert any(link.split("?")[0].endswith(f"{stem}.ipynb") for link in links), stem
+
+
+def _widget_notebook(folder: Path) -> Path:
+    cell = (
+        "import course_utils\n"
+        "from course_utils.widgets import lesson01\n\n"
+        "lesson01.make_window_widget()"
+    )
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell)])
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path = folder / "widget.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+def _output_image(driver: Any) -> str:
+    images = _css(driver, ".jp-OutputArea .widget-output img, .jp-OutputArea .jupyter-widgets img")
+    return images[0].get_attribute("src") if images else ""
+
+
+def test_a_lesson_widget_renders_and_redraws_in_a_live_kernel(browser: Any, tmp_path: Path) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    root = tmp_path / "root"
+    root.mkdir()
+    _widget_notebook(root)
+    lab = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={root}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        lab.append("--allow-root")
+    with LabServer(lab, root, tmp_path) as server:
+        browser.get(server.url("lab/tree/widget.ipynb"))
+        _wait(browser, lambda d: _kernel_ready(server), 90, "the kernel to start")
+        _wait(browser, _run_first_cell, 60, "the first cell to accept Shift+Enter")
+        sliders = _wait(
+            browser, lambda d: _css(d, ".widget-slider"), 120, "the widget's sliders to render"
+        )
+        assert len(sliders) == 5, [s.text for s in sliders]
+        first = _wait(browser, _output_image, 120, "the widget's first drawing")
+
+        stride_readout = _css(browser, ".widget-slider .widget-readout")[2]
+        stride_readout.click()
+        stride_readout.send_keys(Keys.CONTROL, "a")
+        stride_readout.send_keys("2", Keys.ENTER)
+        redrawn = _wait(
+            browser,
+            lambda d: (src := _output_image(d)) and src != first and src,
+            60,
+            "the drawing to change after moving the stride slider",
+        )
+        assert redrawn.startswith("data:image/png")
+        readouts = [r.text for r in _css(browser, ".widget-slider .widget-readout")]
+        assert readouts[2] == "2", readouts  # the stride the kernel drew with
+
+
+def _run_first_cell(driver: Any) -> bool:
+    """Click into the first cell and press Shift+Enter; False (retry) while JupyterLab is
+    still re-rendering the cell."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.keys import Keys
+
+    editors = _css(driver, ".jp-Notebook .jp-Cell .cm-content")
+    if not editors:
+        return False
+    try:
+        editors[0].click()
+        editors[0].send_keys(Keys.SHIFT, Keys.ENTER)
+    except WebDriverException:
+        return False
+    return True
+
+
+def _kernel_ready(server: LabServer) -> bool:
+    """True when the server has a kernel whose execution state is idle."""
+    try:
+        with urllib.request.urlopen(server.url("api/kernels"), timeout=2) as response:
+            kernels = json.load(response)
+    except OSError:
+        return False
+    return any(kernel.get("execution_state") == "idle" for kernel in kernels)
