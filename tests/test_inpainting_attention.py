@@ -165,3 +165,10 @@ def test_propagation_equals_identity_kernel_convolutions() -> None:
     torch.testing.assert_close(
         _propagate(scores, height, width), expected.reshape_as(scores), rtol=1e-12, atol=1e-12
     )
+
+
+def test_propagation_has_the_gradient_of_its_definition() -> None:
+    from course_utils.inpainting.attention import _propagate
+
+    scores = torch.randn(1, 6, 6, dtype=torch.float64, requires_grad=True)  # a 2x3 grid
+    assert torch.autograd.gradcheck(lambda s: _propagate(s, 2, 3), (scores,))
