@@ -28,8 +28,9 @@ What the in-notebook checker protects against
 What it does not protect against
     The checker runs inside the learner's own kernel, so a learner who wants to can patch it,
     redefine the reference, or edit the outcome. The time limit cannot interrupt one long C
-    call and is not enforced on Windows or outside the main thread. The classroom grader re-runs
-    the checks in a clean process for grading; the in-notebook check is feedback, not proof.
+    call and is not enforced on Windows or outside the main thread. The classroom grader
+    (``python -m course_utils.grade``) re-runs the checks on the learner's definitions in a
+    clean process for grading; the in-notebook check is feedback, not proof.
 """
 
 from course_utils.checks.exercise_set import ExerciseSet, solution_text

@@ -7,10 +7,10 @@ What this protects against:
 * **infinite loops** -- a ``SIGALRM`` timer interrupts Python code after ``timeout`` seconds;
 * **flooding the notebook** -- everything printed while checking is captured (and counted).
 
-What it does not protect against (the classroom grader re-checks in a clean process for this):
-code that deliberately inspects or patches the checker, a loop stuck inside one long C call
-(interrupted only when it returns to Python), and platforms without ``SIGALRM`` (Windows) or calls
-from a non-main thread, where the time limit is not enforced.
+What it does not protect against (the classroom grader, ``python -m course_utils.grade``, re-checks
+in a clean process): code that deliberately inspects or patches the checker, a loop stuck inside
+one long C call (interrupted only when it returns to Python), and platforms without ``SIGALRM``
+(Windows) or calls from a non-main thread, where the time limit is not enforced.
 """
 
 from __future__ import annotations
