@@ -24,10 +24,10 @@ Outcomes use the checks' vocabulary: *correct*, *incorrect* ("not yet" in the no
 *not attempted*, *error in your code*. Submissions are only read, never written. The output
 files given with ``--csv`` / ``--json-out`` are not overwritten without ``--force``.
 
-What this does not protect against: code *inside* a learner's function runs when it is
-checked, so a function body could still patch things at call time; a teacher who suspects
-that reads the notebook. Answers computed by top-level loops or ``if`` blocks are not seen
-(the exercises ask for functions and plain assignments).
+What this does not protect against: a learner's function runs when it is checked, and its
+decorators and default values run when it is defined, so code placed there could still patch
+things; a teacher who suspects that reads the notebook. Answers computed by top-level loops or
+``if`` blocks are not seen (the exercises ask for functions and plain assignments).
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ _SETUP_IMPORT = re.compile(
     r"from\s+course_utils\.exercise_sets\s+import\s+(ex\d\d_\w+)|"
     r"import\s+course_utils\.exercise_sets\.(ex\d\d_\w+)"
 )
-_TIMED_OUT = "error in your code"
+_ERROR = "error in your code"
 
 
 @dataclass
@@ -202,13 +202,15 @@ def grade_notebook(notebook: str | Path, timeout: float = 120.0) -> GradeResult:
     module = exercise_module_of(cells)
     if module is None:
         return GradeResult(path, None, notes=["no exercise set imported: not an exercise notebook"])
+    if not _labels_of(module):
+        return GradeResult(path, module, notes=[f"unknown exercise set {module}"])
     statements, notes = answer_statements(cells)
     request = json.dumps({"module": module, "statements": statements})
     with tempfile.TemporaryDirectory(prefix="course-grade-") as scratch:
         result_file = Path(scratch) / "result.json"
         command = [sys.executable, "-m", "course_utils.grade", "--worker", str(result_file)]
         try:
-            subprocess.run(
+            finished = subprocess.run(
                 command,
                 input=request,
                 text=True,
@@ -219,18 +221,24 @@ def grade_notebook(notebook: str | Path, timeout: float = 120.0) -> GradeResult:
                 check=False,
             )
         except subprocess.TimeoutExpired:
-            return _timed_out(path, module, notes, timeout)
+            message = (
+                f"grading stopped after {timeout:g} s (an endless loop or a very slow answer?)"
+            )
+            return _all_errors(path, module, notes, message)
         if not result_file.exists():
-            return GradeResult(path, module, notes=[*notes, "the grading process failed"])
+            reason = (finished.stderr or "").strip().splitlines()[-1:] or ["no message"]
+            message = (
+                f"the grading process ended early (exit code {finished.returncode}): {reason[0]}"
+            )
+            return _all_errors(path, module, notes, message)
         answer = json.loads(result_file.read_text())
     outcomes = {label: (kind, message) for label, kind, message in answer["outcomes"]}
     return GradeResult(path, module, outcomes, notes + answer["notes"])
 
 
-def _timed_out(path: Path, module: str, notes: list[str], timeout: float) -> GradeResult:
-    labels = _labels_of(module)
-    message = f"grading stopped after {timeout:g} s (an endless loop or a very slow answer?)"
-    outcomes = {label: (_TIMED_OUT, message) for label in labels}
+def _all_errors(path: Path, module: str, notes: list[str], message: str) -> GradeResult:
+    """Every exercise of the set counts as an error, for a run that gave no outcomes."""
+    outcomes = {label: (_ERROR, message) for label in _labels_of(module)}
     return GradeResult(path, module, outcomes, [*notes, message])
 
 

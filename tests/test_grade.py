@@ -67,6 +67,9 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
             ["%matplotlib inline\nratio = 1 / 0", "def broken(:\n    pass"],
             {},
         ),
+        "crash": _with_cells(
+            SOLVED, folder / "fay" / "00_warmup.ipynb", ["import os\ngone = os._exit(3)"], {}
+        ),
         "endless": _with_cells(
             SOLVED, folder / "eve" / "00_warmup.ipynb", ["stuck = sum(iter(int, 1))"], {}
         ),
@@ -117,6 +120,12 @@ def test_an_endless_notebook_times_out_without_blocking_the_others(graded) -> No
     assert any(f"stopped after {ENDLESS_TIMEOUT} s" in note for note in result.notes)
 
 
+def test_a_process_that_dies_counts_every_exercise_as_an_error(graded) -> None:
+    result = graded["results"]["crash"]
+    assert set(_kinds(result).values()) == {"error in your code"} and len(result.outcomes) == 4
+    assert any("ended early (exit code 3)" in note for note in result.notes)
+
+
 def test_a_notebook_without_exercises_is_reported(graded) -> None:
     result = graded["results"]["lesson"]
     assert result.exercise_set is None and not result.outcomes
@@ -126,6 +135,13 @@ def test_a_notebook_without_exercises_is_reported(graded) -> None:
 def test_submissions_are_never_modified(graded) -> None:
     for name, path in graded["paths"].items():
         assert hashlib.sha256(path.read_bytes()).hexdigest() == graded["digests"][name], name
+
+
+def test_an_unknown_exercise_set_is_reported(tmp_path: Path) -> None:
+    fake = _with_cells(FRESH, tmp_path / "00_warmup.ipynb", [], {"ex00_warmup": "ex99_missing"})
+    (result,) = grade_notebooks([fake])
+    assert result.exercise_set == "ex99_missing" and not result.outcomes
+    assert result.notes == ["unknown exercise set ex99_missing"]
 
 
 def test_answer_statements_keep_definitions_and_plain_assignments_only() -> None:
