@@ -20,9 +20,9 @@ For every notebook (folders are searched recursively, ``.ipynb_checkpoints`` ski
 4. a process that does not finish within ``--timeout`` seconds is stopped, and its exercises
    are reported as errors.
 
-Outcomes use the checks' vocabulary: *correct*, *incorrect* ("not yet" in the notebook),
-*not attempted*, *error in your code*. Submissions are only read, never written. The output
-files given with ``--csv`` / ``--json-out`` are not overwritten without ``--force``.
+Outcomes use the checks' vocabulary: *correct*, *not yet*, *not attempted*, *error in your
+code*. Submissions are only read, never written. The output files given with ``--csv`` /
+``--json-out`` are not overwritten without ``--force``.
 
 What this does not protect against: a learner's function runs when it is checked, and its
 decorators and default values run when it is defined, so code placed there could still patch
@@ -288,7 +288,7 @@ def _run_worker(result_file: Path) -> int:
 
 _SHORT = {
     "correct": "correct",
-    "incorrect": "not yet",
+    "not yet": "not yet",
     "not attempted": "-",
     "error in your code": "error",
 }
@@ -354,7 +354,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m course_utils.grade",
         description=__doc__.split("\n\n")[0],
-        epilog="Outcomes: correct, not yet (incorrect), - (not attempted), error.",
+        epilog="Outcomes: correct, not yet, - (not attempted), error.",
     )
     parser.add_argument("paths", nargs="+", help="notebooks, or folders searched recursively")
     parser.add_argument("--csv", type=Path, help="write one row per notebook and exercise")

@@ -323,8 +323,8 @@ def test_float_value_uses_tolerance() -> None:
 
 def test_outcome_has_html_and_text() -> None:
     outcome = _outcome(lambda x, w: np.convolve(x, w, "valid"))
-    assert "incorrect" in outcome._repr_html_() and "<div" in outcome._repr_html_()
-    assert str(outcome).startswith("✘ q1: incorrect")
+    assert "not yet" in outcome._repr_html_() and "<div" in outcome._repr_html_()
+    assert str(outcome).startswith("✘ q1: not yet")
 
 
 def test_check_prints_and_never_raises(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,7 +2,7 @@
 
 An exercise notebook has one set-up cell, then per exercise ``q1.check()``, ``q1.hint()``,
 ``q1.hint(2)`` and ``q1.solution()``. A check reports one of four outcomes (see
-:mod:`course_utils.checks.outcomes`): *correct*, *incorrect* (with a specific message),
+:mod:`course_utils.checks.outcomes`): *correct*, *not yet* (with a specific message),
 *not attempted*, or *error in your code*. ``check()`` displays the outcome as rich HTML (plain
 text outside Jupyter) and never raises into the notebook -- except in strict mode
 (:mod:`course_utils.checks.strict`), which CI uses to prove that every solution is correct and
@@ -23,7 +23,7 @@ What the in-notebook checker protects against
     * exceptions: anything the learner's code raises becomes an *error in your code* outcome with
       the exception and the case; a failure inside the checker itself is reported, not raised;
     * stubs: an untouched stub (``raise NotImplementedError``, ``...``, ``pass``) is *not
-      attempted*, never *incorrect*.
+      attempted*, never *not yet*.
 
 What it does not protect against
     The checker runs inside the learner's own kernel, so a learner who wants to can patch it,

@@ -3,7 +3,7 @@
 One vocabulary, used everywhere in the course:
 
 * **correct** -- the answer matches the reference on every case;
-* **incorrect** -- it runs, but an answer differs; the message says how (shape, dtype, error size,
+* **not yet** -- it runs, but an answer differs; the message says how (shape, dtype, error size,
   which typical mistake it looks like) without giving the answer away;
 * **not attempted** -- the stub is still there (``raise NotImplementedError``, ``...``) or the
   name is not defined yet;
@@ -22,7 +22,7 @@ class Kind(StrEnum):
     """The four outcomes of a check."""
 
     CORRECT = "correct"
-    INCORRECT = "incorrect"
+    INCORRECT = "not yet"
     NOT_ATTEMPTED = "not attempted"
     ERROR = "error in your code"
 

@@ -173,8 +173,10 @@ class ValueProblem(Problem):
             return outcomes.correct(self.label, f"`{self.name}` is right.")
         for mistake in self.mistakes:
             if value_difference(value, mistake.wrong, self.rtol, self.atol) is None:
-                return outcomes.incorrect(self.label, f"Not yet: {mistake.message}")
-        return outcomes.incorrect(self.label, f"Not yet: `{self.name}`: {reason}.")
+                return outcomes.incorrect(
+                    self.label, f"This looks like a typical mistake: {mistake.message}"
+                )
+        return outcomes.incorrect(self.label, f"`{self.name}`: {reason}.")
 
 
 class FunctionProblem(Problem):
@@ -227,7 +229,7 @@ class FunctionProblem(Problem):
         if not callable(fn):
             return outcomes.incorrect(
                 self.label,
-                f"Not yet: `{self.name}` should be a function, but it is {describe(fn)}.",
+                f"`{self.name}` should be a function, but it is {describe(fn)}.",
             )
         cases = self.cases()
         notes: list[str] = []
@@ -281,9 +283,9 @@ class FunctionProblem(Problem):
         diagnosis = self._diagnose(run.value, expected, case)
         details = (f"failing {where}", f"your result: {describe(run.value)}")
         if diagnosis is None:
-            return outcomes.incorrect(self.label, f"Not yet: {reason}.", details)
+            return outcomes.incorrect(self.label, f"{reason}.", details)
         return outcomes.incorrect(
-            self.label, f"Not yet: {diagnosis}", (*details, f"difference: {reason}")
+            self.label, _sentence(diagnosis), (*details, f"difference: {reason}")
         )
 
     def _diagnose(self, got: Any, expected: Any, case: Case) -> str | None:
@@ -314,6 +316,11 @@ class FunctionProblem(Problem):
                         f"{e.shape}: check the output-size formula."
                     )
         return None
+
+
+def _sentence(text: str) -> str:
+    """``text`` with its first letter capitalised (messages are built from lower-case parts)."""
+    return text[:1].upper() + text[1:]
 
 
 def _compute_mistake(mistake: Mistake, case: Case) -> Any:
