@@ -56,6 +56,7 @@ __all__ = [
     "answer_statements",
     "exercise_module_of",
     "find_notebooks",
+    "format_summary",
     "format_table",
     "grade_notebook",
     "grade_notebooks",
@@ -307,6 +308,31 @@ def format_table(results: Sequence[GradeResult]) -> str:
     return "\n".join(lines)
 
 
+def format_summary(results: Sequence[GradeResult]) -> str:
+    """Per exercise set: how many notebooks, the share of them correct on each exercise, and
+    the mean score (notebooks the grader could not use are not counted)."""
+    by_set: dict[str, list[GradeResult]] = {}
+    for result in results:
+        if result.exercise_set and result.outcomes:
+            by_set.setdefault(result.exercise_set, []).append(result)
+    lines = []
+    for name, group in sorted(by_set.items()):
+        labels = list(group[0].outcomes)
+        shares = [
+            sum(r.outcomes.get(label, ("", ""))[0] == "correct" for r in group) / len(group)
+            for label in labels
+        ]
+        mean = sum(r.correct for r in group) / len(group)
+        per_exercise = "  ".join(
+            f"{label} {share:.0%}" for label, share in zip(labels, shares, strict=True)
+        )
+        lines.append(
+            f"{name}: {len(group)} notebook(s), correct per exercise: {per_exercise}; "
+            f"mean score {mean:.1f}/{len(labels)}"
+        )
+    return "\n".join(lines)
+
+
 def write_csv(results: Sequence[GradeResult], path: Path) -> None:
     """One row per notebook and exercise: notebook, exercise_set, exercise, outcome, message
     (a notebook the grader could not use gets one row with its note as the message)."""
@@ -378,7 +404,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: no notebooks found", file=sys.stderr)
         return 2
     results = grade_notebooks(notebooks, args.timeout, args.workers)
-    print(_as_json(results) if args.json else format_table(results))
+    if args.json:
+        print(_as_json(results))
+    else:
+        print(format_table(results))
+        summary = format_summary(results)
+        if summary:
+            print("\n" + summary)
     if args.csv:
         write_csv(results, args.csv)
     if args.json_out:

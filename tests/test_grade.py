@@ -15,6 +15,7 @@ from course_utils.grade import (
     answer_statements,
     exercise_module_of,
     find_notebooks,
+    format_summary,
     grade_notebook,
     grade_notebooks,
     main,
@@ -124,6 +125,15 @@ def test_a_process_that_dies_counts_every_exercise_as_an_error(graded) -> None:
     result = graded["results"]["crash"]
     assert set(_kinds(result).values()) == {"error in your code"} and len(result.outcomes) == 4
     assert any("ended early (exit code 3)" in note for note in result.notes)
+
+
+def test_summary_gives_the_share_correct_per_exercise(graded) -> None:
+    results = graded["results"]
+    summary = format_summary([results["solved"], results["fresh"], results["lesson"]])
+    assert summary == (
+        "ex00_warmup: 2 notebook(s), correct per exercise: q1 50%  q2 50%  q3 50%  q4 50%; "
+        "mean score 2.0/4"
+    )
 
 
 def test_a_notebook_without_exercises_is_reported(graded) -> None:
