@@ -112,6 +112,15 @@ def free_form_mask(
     return masks
 
 
+def check_box_range(box_range: tuple[float, float]) -> tuple[float, float]:
+    """``box_range`` = (low, high) box sides as fractions of the image side, checked:
+    0 < low <= high <= 1, else ValueError. Returns it unchanged."""
+    low, high = box_range
+    if not 0.0 < low <= high <= 1.0:
+        raise ValueError(f"box_range must satisfy 0 < low <= high <= 1, got {box_range}")
+    return low, high
+
+
 def mixed_mask(
     batch: int,
     height: int,
@@ -126,9 +135,7 @@ def mixed_mask(
     quarter to 5/8, so the 1/2-side evaluation box sits in the middle of the training
     distribution). Returns bool (batch, height, width).
     """
-    low, high = box_range
-    if not 0.0 < low <= high <= 1.0:
-        raise ValueError(f"box_range must satisfy 0 < low <= high <= 1, got {box_range}")
+    low, high = check_box_range(box_range)
     rng = np.random.default_rng(rng)
     side = min(height, width)
     small, large = max(1, round(low * side)), max(1, round(high * side))

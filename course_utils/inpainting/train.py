@@ -52,7 +52,7 @@ from tqdm import tqdm
 from .attention import attention_flow_image
 from .data import RandomCropDataset, load_images
 from .losses import critic_hinge_loss, generator_hinge_loss, reconstruction_loss
-from .masks import mixed_mask
+from .masks import check_box_range, mixed_mask
 from .networks import Critics, Generator, count_parameters, local_boxes
 
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -475,7 +475,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--image-size must be a multiple of 8 and >= 16, got {args.image_size}")
     if args.batch_size < 1 or args.steps < 0:
         parser.error("--batch-size must be >= 1 and --steps >= 0")
-    if not 0.0 < args.box_min <= args.box_max <= 1.0:
+    try:
+        check_box_range((args.box_min, args.box_max))
+    except ValueError:
         parser.error(
             "--box-min and --box-max must be fractions with 0 < box-min <= box-max <= 1, "
             f"got {args.box_min}, {args.box_max}"
