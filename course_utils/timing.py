@@ -24,13 +24,43 @@ import numpy as np
 __all__ = [
     "Timing",
     "SweepResult",
+    "StageClock",
     "benchmark",
     "gemm_peak_gflops",
     "thread_info",
     "limit_threads",
+    "stage_medians",
     "steady_allocator",
     "sweep",
 ]
+
+
+class StageClock:
+    """Runs named steps and adds up the wall time of each: ``clock(name, fn, *args)``
+    returns ``fn(*args)``; ``seconds`` maps each name to its total so far."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def __call__(self, name: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        result = fn(*args, **kwargs)
+        self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+        return result
+
+
+def stage_medians(run: Callable[[StageClock], object], repeat: int) -> dict[str, float]:
+    """Median seconds of each named step of ``run(clock)`` over ``repeat`` timed runs,
+    after one untimed warm-up run (each run gets a fresh :class:`StageClock`)."""
+    if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
+        raise ValueError(f"repeat must be a positive int, got {repeat!r}")
+    totals: dict[str, list[float]] = {}
+    for _ in range(repeat + 1):
+        clock = StageClock()
+        run(clock)
+        for name, seconds in clock.seconds.items():
+            totals.setdefault(name, []).append(seconds)
+    return {name: float(np.median(values[1:])) for name, values in totals.items()}
 
 
 #: glibc ``mallopt`` parameters and values set by :func:`steady_allocator`.

@@ -124,12 +124,13 @@ def test_conv2d_im2col_is_one_product_with_the_unfolded_input() -> None:
 
 def test_profile_runs_the_real_steps_of_conv2d_im2col() -> None:
     from course_utils.conv._validate import normalize_conv_args
-    from course_utils.conv.im2col import _im2col_gemm, _StageClock
+    from course_utils.conv.im2col import _im2col_gemm
+    from course_utils.timing import StageClock
 
     rng = np.random.default_rng(3)
     x, w, b = rng.standard_normal((5, 3, 9, 8)), rng.standard_normal((4, 3, 3, 2)), np.ones(4)
     args = normalize_conv_args(x, w, b, 2, 1, 1)
-    clock = _StageClock()
+    clock = StageClock()
     profiled = args.finish(_im2col_gemm(args, 2, clock))  # 3 blocks: 2 + 2 + 1 images
     np.testing.assert_array_equal(profiled, conv2d_im2col(x, w, b, 2, 1, batch_chunk=2))
     assert list(clock.seconds) == ["pad", "patch_copy", "gemm", "bias"]

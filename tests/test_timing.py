@@ -7,7 +7,15 @@ import time
 import numpy as np
 import pytest
 
-from course_utils.timing import benchmark, gemm_peak_gflops, limit_threads, sweep, thread_info
+from course_utils.timing import (
+    StageClock,
+    benchmark,
+    gemm_peak_gflops,
+    limit_threads,
+    stage_medians,
+    sweep,
+    thread_info,
+)
 
 
 def test_benchmark_orders_statistics_and_counts_calls() -> None:
@@ -16,6 +24,25 @@ def test_benchmark_orders_statistics_and_counts_calls() -> None:
     assert len(calls) == 8  # warm-up calls run too, but are not timed
     assert 0 <= timing.min <= timing.median <= timing.max
     assert timing.repeat == 5 and timing.warmup == 3
+
+
+def test_stage_medians_sum_each_step_per_run_and_skip_the_warm_up() -> None:
+    import time
+
+    runs = []
+
+    def run(clock: StageClock) -> None:
+        runs.append(1)
+        pause = 0.2 if len(runs) == 1 else 0.002  # only the warm-up run is slow
+        clock("sleep", time.sleep, pause)
+        clock("sleep", time.sleep, pause)  # the same step twice: added up
+        assert clock("value", lambda x: x + 1, 1) == 2  # the clock returns the result
+
+    steps = stage_medians(run, repeat=3)
+    assert len(runs) == 4 and set(steps) == {"sleep", "value"}
+    assert 0.004 <= steps["sleep"] < 0.2  # two 2 ms sleeps; the warm-up's 400 ms not counted
+    with pytest.raises(ValueError, match="repeat"):
+        stage_medians(run, repeat=0)
 
 
 def test_benchmark_measures_a_sleep() -> None:

@@ -19,7 +19,6 @@ of ``cols`` is channel ``c``, kernel tap ``(u, v)``; column ``i*Wo + j`` is outp
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +35,7 @@ from course_utils.conv._validate import (
 )
 from course_utils.conv.direct import tap_slices
 from course_utils.conv.loops import pad2d
+from course_utils.timing import stage_medians
 
 __all__ = ["col2im", "conv2d_im2col", "im2col", "patch_view", "profile_im2col"]
 
@@ -298,19 +298,6 @@ def _im2col_gemm(args: ConvArgs, batch_chunk: int | None, stage: Callable[..., A
     return out.reshape(args.out_shape)
 
 
-class _StageClock:
-    """Stage runner that adds up the wall time of each named step."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-
-    def __call__(self, name: str, fn: Callable[..., Any], *fn_args: Any, **fn_kwargs: Any) -> Any:
-        start = time.perf_counter()
-        result = fn(*fn_args, **fn_kwargs)
-        self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
-        return result
-
-
 def profile_im2col(
     x: np.ndarray,
     w: np.ndarray,
@@ -330,13 +317,5 @@ def profile_im2col(
     ``repeat`` timed calls after one untimed warm-up call. The call is the real one (same
     code, same buffers), so the steps add up to its time minus the Python overhead.
     """
-    if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
-        raise ValueError(f"repeat must be a positive int, got {repeat!r}")
     args = normalize_conv_args(x, w, b, stride, padding, dilation)
-    totals: dict[str, list[float]] = {}
-    for _ in range(repeat + 1):
-        clock = _StageClock()
-        _im2col_gemm(args, batch_chunk, clock)
-        for name, seconds in clock.seconds.items():
-            totals.setdefault(name, []).append(seconds)
-    return {name: float(np.median(values[1:])) for name, values in totals.items()}
+    return stage_medians(lambda clock: _im2col_gemm(args, batch_chunk, clock), repeat)

@@ -37,8 +37,7 @@ Shapes used throughout:
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import cached_property, lru_cache
@@ -54,6 +53,7 @@ from course_utils.conv._threads import (
     run_in_threads,
     single_threaded_blas,
 )
+from course_utils.timing import StageClock, stage_medians
 
 __all__ = [
     "DEFAULT_POINTS",
@@ -786,20 +786,11 @@ def profile_winograd(
     transforms by images, the GEMM by positions); here only the GEMM is shared, so the
     transform times are those of one thread doing the whole chunk.
     """
-    if repeat < 1:
-        raise ValueError(f"repeat must be >= 1, got {repeat}")
-    samples: dict[str, list[float]] = {}
 
-    def timed(name: str, fn: Callable, *args: object, **kwargs: object) -> object:
-        start = time.perf_counter()
-        result = fn(*args, **kwargs)
-        samples.setdefault(name, []).append(time.perf_counter() - start)
-        return result
-
-    for _ in range(repeat + 1):
+    def run(clock: StageClock) -> None:
         filters = w
         if not isinstance(w, WinogradFilters):
-            filters = timed(
+            filters = clock(
                 "filter_transform", transform_filters, w, 4 if m is None else m, x.dtype
             )
         filters, plan = _prepare(x, filters, padding, m, 1)
@@ -812,17 +803,18 @@ def profile_winograd(
         whole = plan.whole_tiles
         out = np.empty((plan.n_batch, filters.K, plan.out_h, plan.out_w), dtype=x.dtype)
         with single_threaded_blas():
-            padded = timed("pad", _pad_channels_last, chunk, plan)
-            v = timed("input_transform", _input_transform, padded, bt, plan)
+            padded = clock("pad", _pad_channels_last, chunk, plan)
+            v = clock("input_transform", _input_transform, padded, bt, plan)
         if len(chunks) > 1:
             with single_threaded_blas():
-                prod = timed("gemm", _gemm_stage, v, filters, plan, 1)
+                prod = clock("gemm", _gemm_stage, v, filters, plan, 1)
         else:
-            prod = timed("gemm", _gemm_stage, v, filters, plan, blas_threads())
+            prod = clock("gemm", _gemm_stage, v, filters, plan, blas_threads())
         with single_threaded_blas():
-            full = timed("output_transform", _output_transform, prod, at, plan, None)
+            full = clock("output_transform", _output_transform, prod, at, plan, None)
             if whole:  # the real call wrote into the output already: only the bias is left
-                timed("to_nchw", _add_bias, full, bias)
+                clock("to_nchw", _add_bias, full, bias)
             else:
-                timed("to_nchw", _to_nchw, full, bias, plan, out)
-    return {name: float(np.median(values[1:])) for name, values in samples.items()}
+                clock("to_nchw", _to_nchw, full, bias, plan, out)
+
+    return stage_medians(run, repeat)
