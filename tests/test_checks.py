@@ -200,13 +200,24 @@ def test_mutating_input_cannot_corrupt_the_comparison() -> None:
     assert outcome.kind is Kind.INCORRECT  # zeros are wrong for the original input
 
 
-def test_correct_answer_that_mutates_input_passes_with_a_note() -> None:
+def test_answer_that_mutates_its_input_is_not_yet() -> None:
     def f(x, w):
         out = np.correlate(x, w, "valid")
         x *= 2
         return out
 
     outcome = _outcome(f)
+    assert outcome.kind is Kind.INCORRECT
+    assert "in place" in outcome.message
+
+
+def test_mutation_is_only_a_note_where_the_exercise_allows_it() -> None:
+    def f(x, w):
+        out = np.correlate(x, w, "valid")
+        x *= 2
+        return out
+
+    outcome = _outcome(f, _problem(may_mutate=True))
     assert outcome.kind is Kind.CORRECT
     assert any("in place" in line for line in outcome.details)
 

@@ -73,3 +73,16 @@ def test_graded_hints_and_solution_text(module: str, problem: Problem) -> None:
     solution = problem.solution_note()
     assert solution.code, f"no solution found in the solutions notebook for {problem.label}"
     assert "BEGIN SOLUTION" not in solution.text
+
+
+@pytest.mark.parametrize(("module", "problem"), PROBLEMS, ids=IDS)
+def test_every_declared_wrong_answer_is_rejected_with_its_message(
+    module: str, problem: Problem
+) -> None:
+    """Each wrong-but-plausible answer the set declares gets *not yet* (or *error in your
+    code*), never *correct*, and the outcome names the mistake."""
+    for wrong in problem.wrong_answers:
+        problem.bind({problem.name: wrong.answer})
+        outcome = problem.evaluate()
+        assert outcome.kind in (Kind.INCORRECT, Kind.ERROR), (wrong.label, outcome)
+        assert wrong.says.lower() in str(outcome).lower(), (wrong.label, wrong.says, outcome)

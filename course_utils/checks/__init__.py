@@ -44,6 +44,7 @@ from course_utils.checks.problems import (
     looks_like_stub,
 )
 from course_utils.checks.strict import StrictModeMismatch
+from course_utils.checks.wrong_answers import WrongAnswer
 
 __all__ = [
     "Case",
@@ -56,6 +57,7 @@ __all__ = [
     "Problem",
     "StrictModeMismatch",
     "ValueProblem",
+    "WrongAnswer",
     "looks_like_stub",
     "solution_text",
 ]

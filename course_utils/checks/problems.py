@@ -22,6 +22,7 @@ from course_utils.checks import outcomes, strict
 from course_utils.checks.compare import describe, is_array, to_numpy, value_difference
 from course_utils.checks.outcomes import Note, Outcome
 from course_utils.checks.sandbox import call_safely
+from course_utils.checks.wrong_answers import WrongAnswer
 
 _MISSING = object()
 
@@ -71,10 +72,17 @@ def _show(item: Any) -> None:
 class Problem:
     """Base class: hints, solution lookup, strict mode, and a check that never raises."""
 
-    def __init__(self, label: str, name: str, hints: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        label: str,
+        name: str,
+        hints: Sequence[str] = (),
+        wrong_answers: Sequence[WrongAnswer] = (),
+    ) -> None:
         self.label = label
         self.name = name
         self.hints = tuple(hints)
+        self.wrong_answers = tuple(wrong_answers)
         self.namespace: dict[str, Any] | None = None
         self.solution_text: Callable[[], str | None] = lambda: None
 
@@ -154,10 +162,11 @@ class ValueProblem(Problem):
         *,
         hints: Sequence[str] = (),
         mistakes: Sequence[Mistake] = (),
+        wrong_answers: Sequence[WrongAnswer] = (),
         rtol: float = 1e-6,
         atol: float = 0.0,
     ) -> None:
-        super().__init__(label, name, hints)
+        super().__init__(label, name, hints, wrong_answers)
         self.expected = expected
         self.mistakes = tuple(mistakes)
         self.rtol, self.atol = rtol, atol
@@ -188,9 +197,13 @@ class FunctionProblem(Problem):
         reference: the correct implementation.
         cases: the inputs, or a zero-argument callable that builds them (seeded).
         mistakes: typical wrong implementations (``Mistake.wrong`` is a function of the inputs).
+        wrong_answers: wrong-but-plausible answers a learner would write; the test suite shows
+            that each is rejected with its message (see :mod:`course_utils.checks.wrong_answers`).
         rtol, atol: tolerances for float results (``allclose`` rule); justify them per exercise.
         check_dtype: require the reference's dtype.
         timeout: seconds per call before the learner's code is interrupted.
+        may_mutate: accept a function that changes its input arrays in place (by default that
+            is *not yet*: the caller's data would be destroyed).
     """
 
     def __init__(
@@ -202,18 +215,21 @@ class FunctionProblem(Problem):
         *,
         hints: Sequence[str] = (),
         mistakes: Sequence[Mistake] = (),
+        wrong_answers: Sequence[WrongAnswer] = (),
         rtol: float = 1e-7,
         atol: float = 1e-9,
         check_dtype: bool = True,
         timeout: float = 10.0,
+        may_mutate: bool = False,
     ) -> None:
-        super().__init__(label, name, hints)
+        super().__init__(label, name, hints, wrong_answers)
         self.reference = reference
         self._cases = cases
         self.mistakes = tuple(mistakes)
         self.rtol, self.atol = rtol, atol
         self.check_dtype = check_dtype
         self.timeout = timeout
+        self.may_mutate = may_mutate
 
     def cases(self) -> list[Case]:
         return list(self._cases() if callable(self._cases) else self._cases)
@@ -256,7 +272,7 @@ class FunctionProblem(Problem):
             notes.append(
                 f"Your function printed {run.printed_chars} characters (hidden while checking)."
             )
-        if run.mutated_input:
+        if run.mutated_input and self.may_mutate:
             notes.append("Note: your function changed its input arrays in place.")
         if run.timed_out:
             return outcomes.code_error(
@@ -277,6 +293,13 @@ class FunctionProblem(Problem):
             )
         if run.value is Ellipsis:
             return outcomes.not_attempted(self.label, f"`{self.name}` returns `...`.")
+        if run.mutated_input and not self.may_mutate:
+            return outcomes.incorrect(
+                self.label,
+                f"`{self.name}` changed its input arrays in place: the caller's data is "
+                "destroyed. Work on a copy (e.g. `x.copy()`, `np.pad`) or build a new array.",
+                (where,),
+            )
         reason = value_difference(run.value, expected, self.rtol, self.atol, self.check_dtype)
         if reason is None:
             return None
