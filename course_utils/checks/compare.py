@@ -1,67 +1,135 @@
 """Compare a learner's value with the reference's, with tolerances, and say what differs.
 
-Floats are never compared exactly: arrays match when ``|got - want| <= atol + rtol * |want|``
-element-wise (NumPy's ``allclose`` rule) and NaNs sit in the same places. Integers, booleans and
-strings are compared exactly. The functions here return ``None`` for a match, or a short plain-text
-reason that describes the difference without printing the expected values.
+Both values are first turned into plain data (:func:`course_utils.checks.plain.to_plain`), so
+no method of the learner's objects is ever called while comparing. Floats are never compared
+exactly: arrays match when ``|got - want| <= atol + rtol * |want|`` element-wise (NumPy's
+``allclose`` rule) and NaNs sit in the same places. Integers, booleans and strings are compared
+exactly. The functions here return ``None`` for a match, or a short plain-text reason that
+describes *every* difference found (type, dtype, values; most useful first) without printing
+the expected values.
 """
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
 
-try:  # torch is a course dependency, but the engine works without it
-    import torch
-except ImportError:  # pragma: no cover
-    torch = None  # type: ignore[assignment]
+from course_utils.checks.plain import DtypeName, Opaque, PlainError, TensorData, to_plain
 
 
 def describe(value: Any) -> str:
     """A short description of a value's type, shape and dtype (never its contents)."""
+    try:
+        value = to_plain(value, allow_object=True)
+    except PlainError:
+        return type(value).__name__
+    return _describe(value)
+
+
+def _describe(value: Any) -> str:
     if value is None:
         return "None"
     if isinstance(value, np.ndarray):
         return f"ndarray shape={value.shape} dtype={value.dtype}"
-    if torch is not None and isinstance(value, torch.Tensor):
-        return f"Tensor shape={tuple(value.shape)} dtype={value.dtype}"
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, TensorData):
+        return f"Tensor shape={value.shape} dtype={value.dtype}"
+    if isinstance(value, list | tuple):
         return f"{type(value).__name__} of length {len(value)}"
+    if isinstance(value, Opaque):
+        return value.type_name
+    if isinstance(value, DtypeName):
+        return f"the dtype {value.name}"
+    if isinstance(value, np.generic):
+        return f"NumPy scalar {value.dtype}"
     return type(value).__name__
 
 
 def is_array(value: Any) -> bool:
-    return isinstance(value, np.ndarray) or (torch is not None and isinstance(value, torch.Tensor))
+    """An ndarray or a tensor (live or plain)."""
+    if isinstance(value, np.ndarray | TensorData):
+        return True
+    try:
+        import torch
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(value, torch.Tensor)
 
 
 def to_numpy(value: Any) -> np.ndarray:
-    """NumPy view of an array or tensor (detached, on the CPU)."""
-    if torch is not None and isinstance(value, torch.Tensor):
-        return value.detach().cpu().numpy()
-    return np.asarray(value)
+    """A base-class NumPy copy of an array or tensor's values."""
+    plain = to_plain(value)
+    return plain.array if isinstance(plain, TensorData) else np.asarray(plain)
+
+
+def value_difference(
+    got: Any, want: Any, rtol: float = 1e-7, atol: float = 0.0, check_dtype: bool = True
+) -> str | None:
+    """Why ``got`` does not match ``want`` (arrays, numbers, tuples, anything plain)."""
+    try:
+        got = to_plain(got)
+    except PlainError as error:
+        return str(error)
+    want = to_plain(want)
+    return _difference(got, want, rtol, atol, check_dtype)
 
 
 def array_difference(
     got: Any, want: Any, rtol: float, atol: float, check_dtype: bool = True
 ) -> str | None:
     """Why ``got`` does not match the array ``want``, or ``None`` if it does."""
-    if not is_array(got):
-        kind = "a torch Tensor" if not isinstance(want, np.ndarray) else "a NumPy array"
-        return f"returned {describe(got)}; expected {kind}"
-    if isinstance(want, np.ndarray) and not isinstance(got, np.ndarray):
-        return f"returned {describe(got)}; expected a NumPy array"
-    if not isinstance(want, np.ndarray) and isinstance(got, np.ndarray):
-        return f"returned {describe(got)}; expected a torch Tensor"
-    g, w = to_numpy(got), to_numpy(want)
+    return value_difference(got, want, rtol, atol, check_dtype)
+
+
+def _difference(got: Any, want: Any, rtol: float, atol: float, check_dtype: bool) -> str | None:
+    if isinstance(want, np.ndarray | TensorData):
+        return _array_difference(got, want, rtol, atol, check_dtype)
+    if isinstance(want, bool | str | bytes | DtypeName):
+        return None if type(got) is type(want) and got == want else _scalar_reason(got, want)
+    if isinstance(want, int | np.integer):
+        return _integer_difference(got, int(want))
+    if isinstance(want, float | np.floating):
+        return _real_difference(got, float(want), rtol, atol)
+    if isinstance(want, tuple | list):
+        return _sequence_difference(got, want, rtol, atol, check_dtype)
+    if want is None:
+        return None if got is None else f"returned {_describe(got)}; expected None"
+    return None if type(got) is type(want) and got == want else "the value differs"
+
+
+def _array_difference(
+    got: Any, want: np.ndarray | TensorData, rtol: float, atol: float, check_dtype: bool
+) -> str | None:
+    want_tensor = isinstance(want, TensorData)
+    kind = "a torch Tensor" if want_tensor else "a NumPy array"
+    if not isinstance(got, np.ndarray | TensorData):
+        return f"returned {_describe(got)}; expected {kind}"
+    reasons: list[str] = []
+    if isinstance(got, TensorData) != want_tensor:
+        reasons.append(f"returned {_describe(got)}; expected {kind}")
+    g = got.array if isinstance(got, TensorData) else got
+    w = want.array if want_tensor else want
     if g.shape != w.shape:
-        return f"shape {g.shape}, expected shape {w.shape}"
-    if check_dtype and g.dtype != w.dtype:
-        return f"dtype {g.dtype}, expected dtype {w.dtype}"
-    if g.dtype.kind in "biuUSO" or w.dtype.kind in "biuUSO":
-        wrong = int(np.count_nonzero(g != w))
-        return None if wrong == 0 else f"{wrong} of {w.size} entries differ"
+        reasons.append(f"shape {g.shape}, expected shape {w.shape}")
+        return "; ".join(reasons)
+    got_dtype = got.dtype if isinstance(got, TensorData) else str(g.dtype)
+    want_dtype = want.dtype if want_tensor else str(w.dtype)
+    if check_dtype and got_dtype != want_dtype and not reasons:
+        reasons.append(f"dtype {got_dtype}, expected dtype {want_dtype}")
+    values = _values_difference(g, w, rtol, atol)
+    if values:
+        reasons.append(values)
+    return "; ".join(reasons) or None
+
+
+def _values_difference(g: np.ndarray, w: np.ndarray, rtol: float, atol: float) -> str | None:
+    if g.dtype.kind in "biuUS" or w.dtype.kind in "biuUS":
+        if g.dtype.kind in "fc" and w.dtype.kind in "biu":
+            return _float_difference(g.astype(np.float64), w.astype(np.float64), 0.0, 0.0)
+        wrong = g != w
+        if not wrong.any():
+            return None
+        return f"{int(wrong.sum())} of {w.size} entries differ (the first at {_first(wrong)})"
     if (g.dtype.kind == "c") != (w.dtype.kind == "c"):
         got_kind, want_kind = ("complex", "real") if g.dtype.kind == "c" else ("real", "complex")
         return f"{got_kind} values (dtype {g.dtype}), expected {want_kind} values"
@@ -69,58 +137,52 @@ def array_difference(
     return _float_difference(g.astype(wide), w.astype(wide), rtol, atol)
 
 
+def _first(mask: np.ndarray) -> str:
+    index = tuple(int(i) for i in np.argwhere(mask)[0])
+    return f"index {index[0] if len(index) == 1 else index}"
+
+
 def _float_difference(g: np.ndarray, w: np.ndarray, rtol: float, atol: float) -> str | None:
     g_nan, w_nan = np.isnan(g), np.isnan(w)
     if g_nan.any() and not np.array_equal(g_nan, w_nan):
-        return f"contains NaN at {int(g_nan.sum())} of {g.size} positions"
-    if np.isinf(g).any() and not np.array_equal(np.isinf(g), np.isinf(w)):
-        return f"contains inf at {int(np.isinf(g).sum())} positions"
+        extra = g_nan & ~w_nan
+        return (
+            f"contains NaN at {int(extra.sum())} of {g.size} positions where a number is "
+            f"expected (the first at {_first(extra)}): an overflow, 0/0 or inf - inf?"
+        )
+    g_inf = np.isinf(g)
+    if g_inf.any() and not np.array_equal(g_inf, np.isinf(w)):
+        return f"contains inf at {int(g_inf.sum())} positions (the first at {_first(g_inf)})"
+    if w_nan.any() and not np.array_equal(g_nan, w_nan):
+        missing = w_nan & ~g_nan
+        return f"{int(missing.sum())} entries should be NaN (the first at {_first(missing)})"
     both = ~(g_nan | w_nan)
-    err = np.abs(g[both] - w[both])
-    bad = err > atol + rtol * np.abs(w[both])
+    err = np.where(both, np.abs(np.where(both, g, 0) - np.where(both, w, 0)), 0.0)
+    with np.errstate(invalid="ignore"):
+        bad = both & (err > atol + rtol * np.abs(np.where(both, w, 0)))
     if not bad.any():
         return None
     scale = float(np.abs(w[both]).max()) if both.any() else 0.0
-    rel = float(err.max()) / scale if scale > 0 else float("inf")
+    worst = float(err[bad].max())
+    rel = worst / scale if scale > 0 else float("inf")
     return (
-        f"{int(bad.sum())} of {g.size} entries are off: max abs error {float(err.max()):.3g}, "
-        f"max error relative to the largest expected value {rel:.3g} "
+        f"{int(bad.sum())} of {g.size} entries are off (the first at {_first(bad)}): max abs "
+        f"error {worst:.3g}, max error relative to the largest expected value {rel:.3g} "
         f"(tolerance: atol={atol:g}, rtol={rtol:g})"
     )
 
 
-def value_difference(
-    got: Any, want: Any, rtol: float = 1e-7, atol: float = 0.0, check_dtype: bool = True
-) -> str | None:
-    """Why ``got`` does not match ``want`` (arrays, numbers, tuples, anything ``==``-comparable)."""
-    if is_array(want):
-        return array_difference(got, want, rtol, atol, check_dtype)
-    if isinstance(want, bool) or isinstance(want, (str, bytes)):
-        return None if type(got) is type(want) and got == want else _scalar_reason(got, want)
-    if isinstance(want, numbers.Integral):
-        return _integer_difference(got, want)
-    if isinstance(want, numbers.Real):
-        return _real_difference(got, float(want), rtol, atol)
-    if isinstance(want, (tuple, list)):
-        return _sequence_difference(got, want, rtol, atol, check_dtype)
-    try:
-        equal = bool(got == want)
-    except Exception:  # noqa: BLE001 - a hostile __eq__ must not crash the check
-        equal = False
-    return None if equal else "the value differs"
-
-
 def _scalar_reason(got: Any, want: Any) -> str:
     if type(got) is not type(want):
-        return f"returned {describe(got)}; expected {type(want).__name__}"
+        return f"returned {_describe(got)}; expected {type(want).__name__}"
     return "the value differs"
 
 
 def _integer_difference(got: Any, want: int) -> str | None:
-    if isinstance(got, bool) or not isinstance(got, (numbers.Integral, np.integer)):
-        if isinstance(got, numbers.Real) and float(got).is_integer():
-            return f"returned {describe(got)} {got!r}; expected an int (use // or int())"
-        return f"returned {describe(got)}; expected an int"
+    if isinstance(got, bool) or not isinstance(got, int | np.integer):
+        if isinstance(got, float | np.floating) and float(got).is_integer():
+            return f"returned {_describe(got)} {float(got)!r}; expected an int (use // or int())"
+        return f"returned {_describe(got)}; expected an int"
     if int(got) == want:
         return None
     direction = "too large" if int(got) > want else "too small"
@@ -129,8 +191,8 @@ def _integer_difference(got: Any, want: int) -> str | None:
 
 
 def _real_difference(got: Any, want: float, rtol: float, atol: float) -> str | None:
-    if isinstance(got, bool) or not isinstance(got, (numbers.Real, np.floating, np.integer)):
-        return f"returned {describe(got)}; expected a number"
+    if isinstance(got, bool) or not isinstance(got, int | float | np.floating | np.integer):
+        return f"returned {_describe(got)}; expected a number"
     got = float(got)
     if np.isnan(got) and not np.isnan(want):
         return "the value is NaN"
@@ -142,12 +204,12 @@ def _real_difference(got: Any, want: float, rtol: float, atol: float) -> str | N
 def _sequence_difference(
     got: Any, want: tuple | list, rtol: float, atol: float, check_dtype: bool
 ) -> str | None:
-    if not isinstance(got, (tuple, list)):
-        return f"returned {describe(got)}; expected a {type(want).__name__} of length {len(want)}"
+    if not isinstance(got, tuple | list):
+        return f"returned {_describe(got)}; expected a {type(want).__name__} of length {len(want)}"
     if len(got) != len(want):
         return f"returned {len(got)} items, expected {len(want)}"
     for index, (g, w) in enumerate(zip(got, want, strict=True)):
-        reason = value_difference(g, w, rtol, atol, check_dtype)
+        reason = _difference(g, w, rtol, atol, check_dtype)
         if reason:
             return f"item {index}: {reason}"
     return None

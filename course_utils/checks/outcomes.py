@@ -14,6 +14,7 @@ One vocabulary, used everywhere in the course:
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -33,6 +34,14 @@ _STYLE = {
     Kind.NOT_ATTEMPTED: ("#5f6368", "#f1f3f4", "…"),
     Kind.ERROR: ("#8a4b00", "#fff4e5", "⚠"),
 }
+
+
+_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def _rich(text: str) -> str:
+    """Plain text as HTML: escaped, with `code` spans shown as code."""
+    return _CODE.sub(r"<code>\1</code>", html.escape(text))
 
 
 def _box(title: str, body_lines: list[str], kind: Kind | None, tag: str = "") -> str:
@@ -81,7 +90,7 @@ class Outcome:
         return str(self)
 
     def _repr_html_(self) -> str:
-        body = [html.escape(self.message)] if self.message else []
+        body = [_rich(self.message)] if self.message else []
         body += [f"<code>{html.escape(line)}</code>" for line in self.details]
         return _box(self.title, body, self.kind, tag=self.kind.name.lower())
 
@@ -107,7 +116,7 @@ class Note:
                 f"<code>{html.escape(self.text)}</code></pre>"
             ]
         else:
-            body = [html.escape(self.text)]
+            body = [_rich(self.text)]
         return _box(self.title, body, None, tag="note")
 
 

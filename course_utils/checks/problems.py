@@ -14,17 +14,39 @@ import ast
 import copy
 import inspect
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from course_utils.checks import outcomes, strict
 from course_utils.checks.compare import describe, is_array, to_numpy, value_difference
 from course_utils.checks.outcomes import Note, Outcome
-from course_utils.checks.sandbox import call_safely
+from course_utils.checks.plain import PlainError, to_plain
+from course_utils.checks.sandbox import CallResult, call_safely
 from course_utils.checks.wrong_answers import WrongAnswer
 
 _MISSING = object()
+_TOO_SLOW = (
+    "An infinite loop, or Python loops over every pixel? Loop over the few kernel taps (or "
+    "channels) and let NumPy handle whole arrays."
+)
+
+
+@dataclass
+class Answer:
+    """What the learner's namespace holds for one exercise (the learner's side of a check).
+
+    status: ``"missing"``, ``"stub"``, ``"not_callable"``, ``"function"`` (function
+    exercises), ``"value"`` or ``"unreadable"`` (value exercises); type_name: a description
+    of what was found instead of a function; value: a value exercise's answer as plain data;
+    reason: why a value could not be read; function: the callable (in-process only).
+    """
+
+    status: str
+    type_name: str = ""
+    value: Any = None
+    reason: str = ""
+    function: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +128,9 @@ class Problem:
         """The outcome, as an object. Failures of the checker itself become an error outcome."""
         try:
             return self._evaluate()
-        except Exception as error:  # noqa: BLE001 - the checker must never crash the notebook
+        except KeyboardInterrupt:
+            raise  # a genuine interrupt (learner code's own ones are caught in call_safely)
+        except BaseException as error:  # noqa: BLE001 - the checker must never crash the notebook
             return outcomes.code_error(
                 self.label,
                 "The check itself could not run; please report this.",
@@ -171,12 +195,27 @@ class ValueProblem(Problem):
         self.mistakes = tuple(mistakes)
         self.rtol, self.atol = rtol, atol
 
-    def _evaluate(self) -> Outcome:
-        value = self._lookup()
+    def inspect_answer(self, namespace: dict[str, Any] | None) -> Answer:
+        """The learner's value as plain data (read without calling any of its methods)."""
+        value = _MISSING if namespace is None else namespace.get(self.name, _MISSING)
         if value is _MISSING:
-            return self._missing()
+            return Answer("missing")
         if value is Ellipsis:
+            return Answer("stub")
+        try:
+            return Answer("value", value=to_plain(value))
+        except PlainError as error:
+            return Answer("unreadable", reason=str(error))
+
+    def judge(self, answer: Answer) -> Outcome:
+        """The outcome of the learner's (plain) value."""
+        if answer.status == "missing":
+            return self._missing()
+        if answer.status == "stub":
             return outcomes.not_attempted(self.label, f"`{self.name}` is still `...`.")
+        if answer.status != "value":
+            return outcomes.incorrect(self.label, f"`{self.name}`: {answer.reason}.")
+        value = answer.value
         reason = value_difference(value, self.expected, self.rtol, self.atol)
         if reason is None:
             return outcomes.correct(self.label, f"`{self.name}` is right.")
@@ -186,6 +225,9 @@ class ValueProblem(Problem):
                     self.label, f"This looks like a typical mistake: {mistake.message}"
                 )
         return outcomes.incorrect(self.label, f"`{self.name}`: {reason}.")
+
+    def _evaluate(self) -> Outcome:
+        return self.judge(self.inspect_answer(self.namespace))
 
 
 class FunctionProblem(Problem):
@@ -204,6 +246,7 @@ class FunctionProblem(Problem):
         timeout: seconds per call before the learner's code is interrupted.
         may_mutate: accept a function that changes its input arrays in place (by default that
             is *not yet*: the caller's data would be destroyed).
+        too_slow: what a time-out probably means for this exercise (shown with the limit).
     """
 
     def __init__(
@@ -221,8 +264,10 @@ class FunctionProblem(Problem):
         check_dtype: bool = True,
         timeout: float = 10.0,
         may_mutate: bool = False,
+        too_slow: str = _TOO_SLOW,
     ) -> None:
         super().__init__(label, name, hints, wrong_answers)
+        self.too_slow = too_slow
         self.reference = reference
         self._cases = cases
         self.mistakes = tuple(mistakes)
@@ -234,25 +279,54 @@ class FunctionProblem(Problem):
     def cases(self) -> list[Case]:
         return list(self._cases() if callable(self._cases) else self._cases)
 
-    def _evaluate(self) -> Outcome:
-        fn = self._lookup()
+    # -- the learner's side: run the function, keep plain data ------------------------------
+    def inspect_answer(self, namespace: dict[str, Any] | None) -> Answer:
+        """What the namespace holds under ``name``: missing, a stub, not a function, or a
+        function to run (``Answer.function``)."""
+        fn = _MISSING if namespace is None else namespace.get(self.name, _MISSING)
         if fn is _MISSING:
-            return self._missing()
+            return Answer("missing")
         if fn is Ellipsis or looks_like_stub(fn):
-            return outcomes.not_attempted(
-                self.label, f"`{self.name}` is still the stub: replace its body with your code."
-            )
+            return Answer("stub")
         if not callable(fn):
-            return outcomes.incorrect(
-                self.label,
-                f"`{self.name}` should be a function, but it is {describe(fn)}.",
-            )
-        cases = self.cases()
+            return Answer("not_callable", type_name=describe(fn))
+        return Answer("function", function=fn)
+
+    def run_case(self, fn: Callable[..., Any], case: Case) -> CallResult:
+        """One call of the learner's function (copies, time limit, plain result)."""
+        return call_safely(fn, case.args, case.kwargs, self.timeout)
+
+    # -- the trusted side: compare with the reference ---------------------------------------
+    def expected_of(self, case: Case) -> Any:
+        """The reference's result on ``case``, as plain data (computed on copies)."""
+        return to_plain(self.reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs)))
+
+    def judge(
+        self,
+        answer: Answer,
+        runs: Iterable[CallResult],
+        cases: Sequence[Case],
+        expected: dict[int, Any] | None = None,
+    ) -> Outcome:
+        """The outcome of ``answer`` whose calls on ``cases`` gave ``runs`` (in order; judging
+        stops at the first failing case, so ``runs`` may be lazy). ``expected`` may hold the
+        reference results already computed, by case index."""
+        early = self._judge_answer(answer)
+        if early is not None:
+            return early
         notes: list[str] = []
-        for index, case in enumerate(cases, start=1):
-            outcome = self._run_case(fn, case, index, len(cases), notes)
+        count = 0
+        for index, (case, run) in enumerate(zip(cases, runs, strict=False), start=1):
+            count += 1
+            want = expected[index - 1] if expected and index - 1 in expected else None
+            outcome = self._judge_run(run, case, index, len(cases), notes, want)
             if outcome is not None:
                 return outcome
+        if count < len(cases):
+            return outcomes.code_error(
+                self.label,
+                f"`{self.name}` gave results for {count} of {len(cases)} cases only.",
+            )
         return outcomes.correct(
             self.label,
             f"All {len(cases)} cases match the reference "
@@ -260,13 +334,36 @@ class FunctionProblem(Problem):
             tuple(dict.fromkeys(notes)),
         )
 
-    def _run_case(
-        self, fn: Callable[..., Any], case: Case, index: int, total: int, notes: list[str]
+    def _judge_answer(self, answer: Answer) -> Outcome | None:
+        if answer.status == "missing":
+            return self._missing()
+        if answer.status == "stub":
+            return outcomes.not_attempted(
+                self.label, f"`{self.name}` is still the stub: replace its body with your code."
+            )
+        if answer.status != "function":
+            return outcomes.incorrect(
+                self.label,
+                f"`{self.name}` should be a function, but it is {answer.type_name or 'not'}.",
+            )
+        return None
+
+    def _evaluate(self) -> Outcome:
+        answer = self.inspect_answer(self.namespace)
+        cases = self.cases()
+        expected: dict[int, Any] = {}
+
+        def runs() -> Iterable[CallResult]:
+            for index, case in enumerate(cases):
+                # The reference runs first, so nothing the learner's code does can touch it.
+                expected[index] = self.expected_of(case)
+                yield self.run_case(answer.function, case)
+
+        return self.judge(answer, runs() if answer.function else iter(()), cases, expected)
+
+    def _judge_run(
+        self, run: CallResult, case: Case, index: int, total: int, notes: list[str], want: Any
     ) -> Outcome | None:
-        expected = copy.deepcopy(
-            self.reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
-        )
-        run = call_safely(fn, case.args, case.kwargs, self.timeout)
         where = f"case {index} of {total}: {case.describe()}"
         if run.printed_chars:
             notes.append(
@@ -274,23 +371,9 @@ class FunctionProblem(Problem):
             )
         if run.mutated_input and self.may_mutate:
             notes.append("Note: your function changed its input arrays in place.")
-        if run.timed_out:
-            return outcomes.code_error(
-                self.label,
-                f"Timed out: `{self.name}` did not finish within {self.timeout:g} s "
-                "(an infinite loop?).",
-                (where,),
-            )
-        if isinstance(run.error, NotImplementedError):
-            return outcomes.not_attempted(
-                self.label, f"`{self.name}` still raises NotImplementedError: write your code."
-            )
-        if run.error is not None:
-            return outcomes.code_error(
-                self.label,
-                f"{type(run.error).__name__}: {run.error}",
-                (f"raised on {where}",),
-            )
+        failure = self._failed_run(run, where)
+        if failure is not None:
+            return failure
         if run.value is Ellipsis:
             return outcomes.not_attempted(self.label, f"`{self.name}` returns `...`.")
         if run.mutated_input and not self.may_mutate:
@@ -300,6 +383,7 @@ class FunctionProblem(Problem):
                 "destroyed. Work on a copy (e.g. `x.copy()`, `np.pad`) or build a new array.",
                 (where,),
             )
+        expected = self.expected_of(case) if want is None else want
         reason = value_difference(run.value, expected, self.rtol, self.atol, self.check_dtype)
         if reason is None:
             return None
@@ -310,6 +394,40 @@ class FunctionProblem(Problem):
         return outcomes.incorrect(
             self.label, _sentence(diagnosis), (*details, f"difference: {reason}")
         )
+
+    def _failed_run(self, run: CallResult, where: str) -> Outcome | None:
+        if run.timed_out:
+            caught = (
+                " Your code also caught the time-out and kept running: a bare `except:` or "
+                "`except BaseException:` catches it; catch only the exceptions you expect."
+                if run.caught_timeout
+                else ""
+            )
+            return outcomes.code_error(
+                self.label,
+                f"Timed out: `{self.name}` did not finish within {self.timeout:g} s. "
+                f"{self.too_slow}{caught}",
+                (where,),
+            )
+        if run.not_implemented:
+            return outcomes.not_attempted(
+                self.label, f"`{self.name}` still raises NotImplementedError: write your code."
+            )
+        if run.error_type == "NameError":
+            return outcomes.code_error(
+                self.label,
+                f"NameError: {run.error_message}. If you restarted the kernel, run the cells "
+                "above first (Run ▸ Run All Above Selected Cell); otherwise check the spelling.",
+                (f"raised on {where}",),
+            )
+        if run.error_type is not None:
+            message = f"{run.error_type}: {run.error_message}" if run.error_message else ""
+            return outcomes.code_error(
+                self.label, message or run.error_type, (f"raised on {where}",)
+            )
+        if run.unreadable is not None:
+            return outcomes.incorrect(self.label, f"{run.unreadable}.", (where,))
+        return None
 
     def _diagnose(self, got: Any, expected: Any, case: Case) -> str | None:
         """Name the typical mistake the wrong answer looks like, if any."""
