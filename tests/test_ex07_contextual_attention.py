@@ -128,6 +128,115 @@ def test_equivalent_formulations_pass() -> None:
     assert _check(ex07.q2, known_patch_mask).kind is Kind.CORRECT
 
 
+def test_more_equivalent_formulations_pass() -> None:
+    def patch_scores(foreground, background, patch_size=3):  # one matrix product of unfolds
+        pad = patch_size // 2
+        fg = F.unfold(foreground[None], patch_size, padding=pad)[0]  # (C*k*k, P)
+        bg = F.unfold(background[None], patch_size, padding=pad)[0]  # (C*k*k, L)
+        bg = bg / (torch.linalg.vector_norm(bg, dim=0) + 1e-4)
+        return (bg.t() @ fg).reshape(-1, *foreground.shape[1:])
+
+    def patch_scores_sliced(foreground, background, patch_size=3):  # kernels cut by slicing
+        channels, height, width = background.shape
+        pad = patch_size // 2
+        padded = F.pad(background, (pad, pad, pad, pad))
+        kernels = torch.stack(
+            [
+                padded[:, r : r + patch_size, c : c + patch_size]
+                for r in range(height)
+                for c in range(width)
+            ]
+        )
+        norms = kernels.flatten(1).norm(dim=1)[:, None, None, None]
+        return F.conv2d(foreground[None], kernels / (norms + 1e-4), padding=pad)[0]
+
+    def known_by_counting(hole, patch_size=3):  # hole pixels per window, zero padding
+        ones = torch.ones(1, 1, patch_size, patch_size, dtype=torch.float64)
+        count = F.conv2d(hole.double()[None, None], ones, padding=patch_size // 2)
+        return count.flatten() == 0
+
+    def known_by_average(hole, patch_size=3):
+        mean = F.avg_pool2d(hole.double()[None, None], patch_size, 1, patch_size // 2)
+        return mean.flatten() == 0
+
+    def softmax_nan_to_num(scores, known, scale=10.0):  # NaN of an empty softmax -> 0
+        logits = (scale * scores).masked_fill(~known.view(-1, 1, 1), -torch.inf)
+        return torch.nan_to_num(torch.softmax(logits, dim=0), nan=0.0)
+
+    def softmax_by_hand(scores, known, scale=10.0):  # max over the known patches, then exp
+        if not known.any():
+            return torch.zeros_like(scores)
+        logits = torch.where(known[:, None, None], scale * scores, -torch.inf)
+        weights = torch.exp(logits - logits.amax(dim=0, keepdim=True))
+        return weights / weights.sum(dim=0, keepdim=True)
+
+    def rebuild_by_loops(attention, background, patch_size=3):  # stamp every mixture
+        channels, height, width = background.shape
+        pad = patch_size // 2
+        cols = F.unfold(background[None], patch_size, padding=pad)[0]  # (C*k*k, L)
+        mixtures = (cols @ attention.reshape(height * width, -1)).t()  # (P, C*k*k)
+        total = torch.zeros(channels, height + 2 * pad, width + 2 * pad, dtype=torch.float64)
+        count = torch.zeros(1, height + 2 * pad, width + 2 * pad, dtype=torch.float64)
+        for p, mixture in enumerate(mixtures):
+            i, j = divmod(p, width)
+            total[:, i : i + patch_size, j : j + patch_size] += mixture.view(
+                channels, patch_size, patch_size
+            )
+            count[:, i : i + patch_size, j : j + patch_size] += 1
+        inner = (slice(None), slice(pad, pad + height), slice(pad, pad + width))
+        return total[inner] / count[inner]
+
+    def offsets_unravelled(attention):
+        _, height, width = attention.shape
+        rows, cols = torch.unravel_index(attention.argmax(dim=0), (height, width))
+        own_rows, own_cols = torch.meshgrid(
+            torch.arange(height), torch.arange(width), indexing="ij"
+        )
+        attended = attention.sum(dim=0) > 0  # weights are never negative
+        return torch.where(attended, torch.stack([rows - own_rows, cols - own_cols]), 0)
+
+    assert _check(ex07.q1, patch_scores).kind is Kind.CORRECT
+    assert _check(ex07.q1, patch_scores_sliced).kind is Kind.CORRECT
+    assert _check(ex07.q2, known_by_counting).kind is Kind.CORRECT
+    assert _check(ex07.q2, known_by_average).kind is Kind.CORRECT
+    assert _check(ex07.q3, softmax_nan_to_num).kind is Kind.CORRECT
+    assert _check(ex07.q3, softmax_by_hand).kind is Kind.CORRECT
+    assert _check(ex07.q4, rebuild_by_loops).kind is Kind.CORRECT
+    assert _check(ex07.q5, offsets_unravelled).kind is Kind.CORRECT
+
+
+def test_softmax_cases_reach_overflow_and_fully_masked_inputs() -> None:
+    cases = ex07.q3.cases()
+    logits = [case.kwargs.get("scale", 10.0) * case.args[0].abs().max() for case in cases]
+    assert max(logits) > 710  # exp overflows float64 beyond ~709.8
+    negative = [case for case in cases if bool((case.args[0] < -50).all())]
+    assert negative, "a case whose known logits all underflow exp"
+    empty = [case for case in cases if not bool(case.args[1].any())]
+    assert len(empty) >= 2
+    for case in empty:  # a position with nothing to attend to gets zeros, never NaN
+        assert torch.count_nonzero(ex07._softmax_reference(*case.args, **case.kwargs)) == 0
+
+
+def test_a_naive_softmax_passes_small_scores_but_not_the_check() -> None:
+    def masked_softmax(scores, known, scale=10.0):
+        if not known.any():
+            return torch.zeros_like(scores)
+        weights = torch.exp(scale * scores) * known[:, None, None]
+        return weights / weights.sum(dim=0)
+
+    small = [case for case in ex07.q3.cases() if float(case.args[0].abs().max()) < 10]
+    for case in small:
+        expected = ex07._softmax_reference(*case.args, **case.kwargs)
+        torch.testing.assert_close(masked_softmax(*case.args, **case.kwargs), expected)
+    outcome = _check(ex07.q3, masked_softmax)
+    assert outcome.kind is Kind.INCORRECT and "overflows" in outcome.message
+
+
+def test_every_exercise_declares_at_least_three_wrong_answers() -> None:
+    for problem in ex07.EXERCISES.problems:
+        assert len(problem.wrong_answers) >= 3, problem.label
+
+
 def test_wrong_dtype_and_none_are_not_correct() -> None:
     def known_patch_mask(hole, patch_size=3):
         return ex07._known_reference(hole, patch_size).to(torch.int64)

@@ -6,18 +6,31 @@ back with overlap averaging, and read off where each position copied from.
 Conventions (shared with :class:`course_utils.inpainting.ContextualAttention` at ``rate=1``,
 ``fuse=False``, ``eps=1e-4``): inputs are float64 tensors without a batch axis; the L = H * W
 background patches are zero-padded "same" patches (padding ``patch_size // 2``) indexed by the
-row-major index l = r * W + c of their centre.
+row-major index l = r * W + c of their centre. A position with no known patch to attend to
+(in q3 this happens when no patch at all is known) gets all-zero attention: never NaN, and not
+weights spread over patches that may not be copied.
 
 Tolerances. q1, q3 and q4 (float answers): ``rtol=1e-9``, ``atol=1e-12``. Every answer is a sum
-of at most C * k * k = 75 products of O(1) numbers, a softmax of logits of at most a few tens,
-or an average of at most 25 such sums; in float64 any summation order (``conv2d``,
-``conv_transpose2d``, ``fold``, a loop, a hand-written softmax with or without the max shift)
-agrees to ~1e-14 relative, so 1e-9 leaves five orders of magnitude of margin. ``atol`` only
-matters for attention weights that underflow: excluding unknown patches with ``-inf`` or with a
-large finite penalty (``-1e4``, as the layer does) gives weights below 1e-12 either way, so both
-are accepted. Every wrong normalisation, axis, flip or padding gives errors of order 1e-4 or
-more (the smallest is a different epsilon guard in q1, ~1e-4 / ||patch||), far above these
+of at most C * k * k = 75 products of O(1) numbers, a softmax, or an average of at most 25 such
+sums; in float64 any summation order (``conv2d``, ``conv_transpose2d``, ``fold``, a loop) agrees
+to ~1e-14 relative. The softmax cases include logits of about +-1000 (scores of +-100 at scale
+10): a softmax that subtracts the maximum computes ``exp(x - max)`` from a difference exact to
+~1e-13 absolute, so its weights agree to ~1e-13 relative however it is written; 1e-9 leaves four
+orders of magnitude of margin. ``atol`` only matters for attention weights that underflow:
+excluding unknown patches with ``-inf`` or with a large finite penalty (``-1e4``, as the layer
+does) gives weights below 1e-12 either way, so both are accepted. Every wrong normalisation,
+axis, flip or padding gives errors of order 1e-4 or more (the smallest is a different epsilon
+guard in q1, ~1e-4 / ||patch||), and an unstable softmax gives NaN, far outside these
 tolerances. q2 (bool) and q5 (int64) are compared exactly.
+
+Wrong answers. Each problem declares, as ``wrong_answers``, the code a learner plausibly writes
+instead of the answer (unnormalised or zero-norm-NaN scores, ``valid`` padding, kernels reshaped
+without the transpose, a flipped paste, a softmax without the max shift or over the wrong axis,
+patch indices divided by H instead of W, float32, a hard-coded patch size, inputs changed in
+place, ...); ``tests/test_exercise_sets.py`` shows each is rejected with a message that names
+its mistake. Most are recognised by a :class:`Mistake` that computes the same wrong result; the
+cases are built so that each one shows: large scores, fully masked inputs, non-square maps
+(marked "non-square" in the case labels), patch sizes 1 and 5, flat and zero patches.
 """
 
 from __future__ import annotations
@@ -25,7 +38,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from course_utils.checks import Case, ExerciseSet, FunctionProblem, Mistake
+from course_utils.checks import Case, ExerciseSet, FunctionProblem, Mistake, WrongAnswer
+from course_utils.checks.wrong_answers import mutates_input
 from course_utils.inpainting.attention import attention_offsets
 
 TOL = {"rtol": 1e-9, "atol": 1e-12}
@@ -50,6 +64,11 @@ def _random_hole(gen: torch.Generator, height: int, width: int, fraction: float)
     return F.max_pool2d(seeds.to(DTYPE), 3, stride=1, padding=1)[0, 0] > 0
 
 
+def _shape_text(shape: tuple[int, ...]) -> str:
+    """``(C, H, W)`` as text, with ", non-square" when H != W (read by the wrong answers)."""
+    return f"{tuple(shape)}" + (", non-square" if shape[-1] != shape[-2] else "")
+
+
 def _background_patches(background: torch.Tensor, patch_size: int) -> torch.Tensor:
     """The L = H * W zero-padded patches of background (C, H, W) as (L, C, k, k) kernels."""
     channels, height, width = background.shape
@@ -72,11 +91,11 @@ def _scores_reference(
 def _q1_specs() -> list[tuple[tuple[int, int, int], int, str, str]]:
     """((C, H, W), patch_size, kind, description) of the q1 cases."""
     return [
+        ((1, 7, 8), 3, "flat", "zero and constant (flat) background patches"),
         ((2, 6, 7), 3, "random", "foreground and background differ"),
         ((3, 5, 5), 3, "same", "foreground is background, as in the layer"),
-        ((2, 4, 9), 5, "random", "non-square, patch_size 5"),
+        ((2, 4, 9), 5, "random", "patch_size 5"),
         ((3, 6, 5), 1, "random", "patch_size 1"),
-        ((1, 7, 8), 3, "flat", "zero and constant (flat) background patches"),
         ((2, 8, 6), 3, "hole", "background zeroed in a hole touching the border"),
         ((1, 1, 1), 1, "random", "1x1 image, patch_size 1"),
         ((2, 1, 1), 3, "random", "1x1 image, 3x3 patches (all padding but the centre)"),
@@ -96,7 +115,8 @@ def _q1_cases() -> list[Case]:
         elif kind == "hole":
             hole = _box_hole(height, width, 0, 2, 3, 3)
             background = background * ~hole
-        label = f"foreground and background {(channels, height, width)}, patch_size={size} ({text})"
+        shape = _shape_text((channels, height, width))
+        label = f"foreground and background {shape}, patch_size={size} ({text})"
         cases.append(Case((foreground, background), {"patch_size": size}, label))
     return cases
 
@@ -112,6 +132,10 @@ def _scores_with_norm(
 
 def _scores_unnormalised(foreground, background, patch_size=3):
     return _scores_with_norm(foreground, background, patch_size, lambda n: torch.ones_like(n))
+
+
+def _scores_no_eps(foreground, background, patch_size=3):
+    return _scores_with_norm(foreground, background, patch_size, lambda n: n)
 
 
 def _scores_squared_norm(foreground, background, patch_size=3):
@@ -171,6 +195,25 @@ def _scores_valid_conv(foreground, background, patch_size=3):
     return F.conv2d(foreground[None], patches / (norms + EPS))[0]
 
 
+def _scores_untransposed(foreground, background, patch_size=3):
+    channels, height, width = background.shape
+    cols = F.unfold(background[None], patch_size, padding=patch_size // 2)[0]  # (C*k*k, L)
+    cols = cols / (cols.norm(dim=0) + EPS)
+    kernels = cols.reshape(height * width, channels, patch_size, patch_size)  # no .t()
+    return F.conv2d(foreground[None], kernels, padding=patch_size // 2)[0]
+
+
+def _scores_flipped(foreground, background, patch_size=3):
+    patches = _background_patches(background, patch_size)
+    norms = patches.flatten(1).norm(dim=1).view(-1, 1, 1, 1)
+    kernels = (patches / (norms + EPS)).flip(-2, -1)
+    return F.conv2d(foreground[None], kernels, padding=patch_size // 2)[0]
+
+
+def _scores_size_three(foreground, background, patch_size=3):
+    return _scores_reference(foreground, background, 3)
+
+
 _VALID_PADDING = (
     "the output shape says some patches or positions were lost: with 'valid' windows (no "
     "padding) there are fewer than H * W patches and positions. Every pixel has a patch "
@@ -181,6 +224,70 @@ _SQUARED = (
     "the background patches were divided by their squared norm; a normalised kernel has norm "
     "(almost) 1, so divide by the norm itself (plus the small epsilon)."
 )
+_EPS_GUARD = (
+    "the epsilon guard is applied differently (a clamp, `F.normalize`, or inside the square "
+    "root): the scores are defined with norm + 1e-4, which changes the values by ~1e-4."
+)
+_PATCH_SIZE = (
+    "the patch size is ignored: the patches are always 3x3. Cut, pad and slide k x k patches "
+    "with k = patch_size."
+)
+
+
+# Wrong answers as a learner would write them (each is shown to be rejected by the tests).
+
+
+def _wa_scores_unnormalised(foreground, background, patch_size=3):
+    channels, height, width = background.shape
+    cols = F.unfold(background[None], patch_size, padding=patch_size // 2)[0]
+    kernels = cols.t().reshape(height * width, channels, patch_size, patch_size)
+    return F.conv2d(foreground[None], kernels, padding=patch_size // 2)[0]
+
+
+def _wa_scores_no_eps(foreground, background, patch_size=3):
+    channels, height, width = background.shape
+    cols = F.unfold(background[None], patch_size, padding=patch_size // 2)[0]
+    cols = cols / cols.norm(dim=0)  # 0 / 0 for a zero patch
+    kernels = cols.t().reshape(height * width, channels, patch_size, patch_size)
+    return F.conv2d(foreground[None], kernels, padding=patch_size // 2)[0]
+
+
+def _wa_scores_normalize(foreground, background, patch_size=3):
+    channels, height, width = background.shape
+    cols = F.normalize(F.unfold(background[None], patch_size, padding=patch_size // 2)[0], dim=0)
+    kernels = cols.t().reshape(height * width, channels, patch_size, patch_size)
+    return F.conv2d(foreground[None], kernels, padding=patch_size // 2)[0]
+
+
+def _wa_scores_cosine(foreground, background, patch_size=3):
+    pad = patch_size // 2
+    fg = F.unfold(foreground[None], patch_size, padding=pad)[0]  # (C*k*k, P)
+    bg = F.unfold(background[None], patch_size, padding=pad)[0]  # (C*k*k, L)
+    fg = fg / (fg.norm(dim=0) + EPS)
+    bg = bg / (bg.norm(dim=0) + EPS)
+    return (bg.t() @ fg).reshape(-1, *foreground.shape[1:])
+
+
+def _wa_scores_no_padding(foreground, background, patch_size=3):
+    channels = background.shape[0]
+    cols = F.unfold(background[None], patch_size)[0]
+    cols = cols / (cols.norm(dim=0) + EPS)
+    kernels = cols.t().reshape(-1, channels, patch_size, patch_size)
+    return F.conv2d(foreground[None], kernels)[0]
+
+
+def _wa_scores_flipped(foreground, background, patch_size=3):
+    channels, height, width = background.shape
+    cols = F.unfold(background[None], patch_size, padding=patch_size // 2)[0]
+    cols = cols / (cols.norm(dim=0) + EPS)
+    kernels = cols.t().reshape(height * width, channels, patch_size, patch_size)
+    kernels = kernels.flip(-2, -1)  # "a convolution flips its kernel"
+    return F.conv2d(foreground[None], kernels, padding=patch_size // 2)[0]
+
+
+def _wa_scores_float32(foreground, background, patch_size=3):
+    return _scores_reference(foreground.float(), background.float(), patch_size)
+
 
 q1 = FunctionProblem(
     "q1",
@@ -206,6 +313,11 @@ q1 = FunctionProblem(
             "bright: divide each background patch by its norm (plus 1e-4).",
             _scores_unnormalised,
         ),
+        Mistake(
+            "a flat (all-zero) background patch has norm 0, and dividing by it gives NaN: add "
+            "the epsilon 1e-4 to every norm before dividing.",
+            _scores_no_eps,
+        ),
         Mistake(_SQUARED, _scores_squared_norm),
         Mistake(_SQUARED, _scores_squared_norm_outside),
         Mistake(
@@ -228,15 +340,39 @@ q1 = FunctionProblem(
         Mistake(_VALID_PADDING, _scores_valid_unfold),
         Mistake(_VALID_PADDING, _scores_valid_conv),
         Mistake(
-            "the epsilon guard is applied differently (a clamp, or inside the square root): "
-            "the scores are defined with norm + 1e-4, which changes the values by ~1e-4.",
-            _scores_clamped_eps,
+            "the kernels were made by reshaping the (C*k*k, L) columns without transposing "
+            "them first, so each kernel mixes entries of different patches: transpose to "
+            "(L, C*k*k), then reshape to (L, C, k, k).",
+            _scores_untransposed,
         ),
         Mistake(
-            "the epsilon guard is applied differently (a clamp, or inside the square root): "
-            "the scores are defined with norm + 1e-4, which changes the values by ~1e-4.",
-            _scores_eps_in_sqrt,
+            "the kernels are flipped (upside down and left-right): `F.conv2d` already "
+            "computes the inner product of each patch with the window under it (a "
+            "cross-correlation), so use the patches as they are.",
+            _scores_flipped,
         ),
+        Mistake(_PATCH_SIZE, _scores_size_three),
+        Mistake(_EPS_GUARD, _scores_clamped_eps),
+        Mistake(_EPS_GUARD, _scores_eps_in_sqrt),
+    ],
+    wrong_answers=[
+        WrongAnswer("background patches not normalised", _wa_scores_unnormalised, "not normalised"),
+        WrongAnswer("divided by the norm without the epsilon", _wa_scores_no_eps, "norm 0"),
+        WrongAnswer("F.normalize instead of norm + 1e-4", _wa_scores_normalize, "epsilon guard"),
+        WrongAnswer(
+            "cosine similarity (foreground normalised too)",
+            _wa_scores_cosine,
+            "both patches were normalised",
+        ),
+        WrongAnswer("unfold and conv2d without padding", _wa_scores_no_padding, "padding"),
+        WrongAnswer(
+            "columns reshaped into kernels without the transpose",
+            _scores_untransposed,
+            "without transposing",
+        ),
+        WrongAnswer("kernels flipped", _wa_scores_flipped, "flipped"),
+        WrongAnswer("patch size hard-coded to 3", _scores_size_three, "patch size is ignored"),
+        WrongAnswer("computed in float32", _wa_scores_float32, "float32"),
     ],
 )
 
@@ -268,7 +404,7 @@ def _q2_holes() -> list[tuple[torch.Tensor, int, str]]:
 def _q2_cases() -> list[Case]:
     cases = []
     for hole, size, text in _q2_holes():
-        label = f"hole {tuple(hole.shape)} with {int(hole.sum())} hole pixels, "
+        label = f"hole {_shape_text(tuple(hole.shape))} with {int(hole.sum())} hole pixels, "
         label += f"patch_size={size} ({text})"
         cases.append(Case((hole,), {"patch_size": size}, label))
     return cases
@@ -286,6 +422,57 @@ def _known_outside_is_hole(hole: torch.Tensor, patch_size: int = 3) -> torch.Ten
     pad = patch_size // 2
     padded = F.pad(hole.to(DTYPE)[None, None], (pad, pad, pad, pad), value=1.0)
     return F.unfold(padded, patch_size)[0].amax(dim=0) == 0
+
+
+def _known_as_image(hole: torch.Tensor, patch_size: int = 3) -> torch.Tensor:
+    return _known_reference(hole, patch_size).view(hole.shape)
+
+
+def _known_unless_all_hole(hole: torch.Tensor, patch_size: int = 3) -> torch.Tensor:
+    cols = F.unfold(hole.to(DTYPE)[None, None], patch_size, padding=patch_size // 2)[0]
+    return cols.amin(dim=0) == 0  # excluded only when every pixel is hole
+
+
+def _known_valid(hole: torch.Tensor, patch_size: int = 3) -> torch.Tensor:
+    return F.unfold(hole.to(DTYPE)[None, None], patch_size)[0].amax(dim=0) == 0
+
+
+def _known_size_three(hole: torch.Tensor, patch_size: int = 3) -> torch.Tensor:
+    return _known_reference(hole, 3)
+
+
+def _wa_known_centre(hole, patch_size=3):
+    return (~hole).flatten()
+
+
+def _wa_known_inverted(hole, patch_size=3):
+    cols = F.unfold(hole.double()[None, None], patch_size, padding=patch_size // 2)[0]
+    return cols.amax(dim=0) > 0
+
+
+def _wa_known_pad_with_hole(hole, patch_size=3):
+    pad = patch_size // 2
+    padded = F.pad(hole.double(), (pad, pad, pad, pad), value=1.0)  # "outside is unknown"
+    return F.max_pool2d(padded[None, None], patch_size, stride=1).flatten() == 0
+
+
+def _wa_known_image(hole, patch_size=3):
+    pooled = F.max_pool2d(hole.double()[None, None], patch_size, 1, patch_size // 2)
+    return pooled[0, 0] == 0  # (H, W), not flattened
+
+
+def _wa_known_float(hole, patch_size=3):
+    cols = F.unfold(hole.double()[None, None], patch_size, padding=patch_size // 2)[0]
+    return (cols.amax(dim=0) == 0).double()
+
+
+def _wa_known_min(hole, patch_size=3):
+    cols = F.unfold(hole.double()[None, None], patch_size, padding=patch_size // 2)[0]
+    return cols.min(dim=0).values == 0
+
+
+def _wa_known_no_padding(hole, patch_size=3):
+    return F.max_pool2d(hole.double()[None, None], patch_size, stride=1).flatten() == 0
 
 
 q2 = FunctionProblem(
@@ -318,6 +505,34 @@ q2 = FunctionProblem(
             "patches are zero-padded: outside pixels are known (zero) features.",
             _known_outside_is_hole,
         ),
+        Mistake(
+            "the mask has the shape of the image: flatten it to (L,) = (H * W,) in row-major "
+            "order, entry l for the patch centred at (l // W, l % W).",
+            _known_as_image,
+        ),
+        Mistake(
+            "a patch was excluded only when all of its pixels are hole: one hole pixel is "
+            "enough to make a patch unusable.",
+            _known_unless_all_hole,
+        ),
+        Mistake(
+            "there are fewer than L = H * W entries: without padding the patches centred near "
+            "the border are missing. Pad by k // 2 (the padding counts as known).",
+            _known_valid,
+        ),
+        Mistake(_PATCH_SIZE, _known_size_three),
+    ],
+    wrong_answers=[
+        WrongAnswer("tests only the centre pixel", _wa_known_centre, "centre pixel"),
+        WrongAnswer("True where the patch touches the hole", _wa_known_inverted, "inverted"),
+        WrongAnswer(
+            "pads the mask with 1 (outside = hole)", _wa_known_pad_with_hole, "outside the image"
+        ),
+        WrongAnswer("returns an (H, W) mask", _wa_known_image, "flatten"),
+        WrongAnswer("returns 0.0 / 1.0 floats", _wa_known_float, "dtype"),
+        WrongAnswer("excludes only all-hole patches", _wa_known_min, "one hole pixel is enough"),
+        WrongAnswer("max-pools without padding", _wa_known_no_padding, "without padding"),
+        WrongAnswer("patch size hard-coded to 3", _known_size_three, "patch size is ignored"),
     ],
 )
 
@@ -334,6 +549,9 @@ def _softmax_reference(
     return torch.softmax(logits, dim=0)
 
 
+_NO_KNOWN = "no known patch: the attention must be all zeros"
+
+
 def _q3_cases() -> list[Case]:
     gen = torch.Generator().manual_seed(703)
     cases = []
@@ -341,16 +559,16 @@ def _q3_cases() -> list[Case]:
     def add(scores: torch.Tensor, known: torch.Tensor, scale: float | None, text: str) -> None:
         kwargs = {} if scale is None else {"scale": scale}
         shown = "default scale" if scale is None else f"scale={scale:g}"
-        label = f"scores {tuple(scores.shape)}, {int(known.sum())} of {known.numel()} patches "
-        label += f"known, {shown} ({text})"
+        label = f"scores {_shape_text(tuple(scores.shape))}, {int(known.sum())} of "
+        label += f"{known.numel()} patches known, {shown} ({text})"
         cases.append(Case((scores, known), kwargs, label))
 
     def random_known(count: int, fraction: float) -> torch.Tensor:
-        return torch.rand(count, generator=gen, dtype=DTYPE) < fraction
+        known = torch.rand(count, generator=gen, dtype=DTYPE) < fraction
+        known[0], known[-1] = True, False  # at least one known and one unknown patch
+        return known
 
-    scores = 0.4 * _randn(gen, 20, 4, 5)
-    known = random_known(20, 0.6)
-    add(scores, known, None, "some patches known")
+    add(0.4 * _randn(gen, 20, 4, 5), random_known(20, 0.6), None, "some patches known")
     add(0.4 * _randn(gen, 18, 3, 6), random_known(18, 0.5), 4.0, "another temperature")
     add(0.3 * _randn(gen, 12, 4, 3), torch.ones(12, dtype=torch.bool), None, "all known")
     only = torch.zeros(15, dtype=torch.bool)
@@ -360,11 +578,21 @@ def _q3_cases() -> list[Case]:
     # realistic scores: the q1 reference on features whose hole is zeroed
     features = _randn(gen, 2, 5, 6)
     hole = _box_hole(5, 6, 1, 0, 2, 3)
-    background = features * ~hole
-    realistic = _scores_reference(features, background, 3)
+    realistic = _scores_reference(features, features * ~hole, 3)
     add(realistic, _known_reference(hole, 3), 10.0, "scores of real patches, hole at the border")
-    add(0.4 * _randn(gen, 16, 4, 4), torch.zeros(16, dtype=torch.bool), None, "no known patch")
-    add(0.3 * _randn(gen, 1, 1, 1), torch.zeros(1, dtype=torch.bool), 2.0, "1x1, nothing known")
+    # large scores: exp(1000) overflows and exp(-1000) underflows in float64
+    large = 100.0 + 5.0 * _randn(gen, 24, 4, 6)
+    add(large, random_known(24, 0.5), None, "large scores around +100, logits around +1000")
+    large = -100.0 + 5.0 * _randn(gen, 20, 5, 4)
+    add(large, random_known(20, 0.6), None, "large negative scores around -100")
+    higher = 0.5 * _randn(gen, 30, 5, 6)
+    known = random_known(30, 0.5)
+    higher[~known] += 100.0  # e.g. the hole's own patches, which match best
+    add(higher, known, None, "the unknown patches score far higher than the known ones")
+    add(0.4 * _randn(gen, 16, 4, 4), torch.zeros(16, dtype=torch.bool), None, _NO_KNOWN)
+    add(0.3 * _randn(gen, 1, 1, 1), torch.zeros(1, dtype=torch.bool), 2.0, "1x1, " + _NO_KNOWN)
+    large = 100.0 + 5.0 * _randn(gen, 12, 3, 4)
+    add(large, torch.zeros(12, dtype=torch.bool), None, "large scores, " + _NO_KNOWN)
     return cases
 
 
@@ -391,6 +619,10 @@ def _softmax_cols_zeroed(scores, known, scale=10.0):
     return _softmax_axis(scores, known, scale, 2, False)
 
 
+def _softmax_masked_after(scores, known, scale=10.0):
+    return _softmax_axis(scores, known, scale, 0, False)
+
+
 def _softmax_zero_scores(scores, known, scale=10.0):
     return torch.softmax(scale * scores * known.view(-1, 1, 1), dim=0)
 
@@ -403,9 +635,41 @@ def _softmax_no_scale(scores, known, scale=10.0):
     return _softmax_reference(scores, known, 1.0)
 
 
+def _softmax_divided_by_scale(scores, known, scale=10.0):
+    return _softmax_reference(scores, known, 1.0 / scale)
+
+
 def _softmax_unguarded(scores, known, scale=10.0):
     logits = (scale * scores).masked_fill(~known.view(-1, 1, 1), float("-inf"))
     return torch.softmax(logits, dim=0)
+
+
+def _softmax_uniform_when_empty(scores, known, scale=10.0):
+    if not bool(known.any()):
+        return torch.full_like(scores, 1.0 / scores.shape[0])
+    return _softmax_reference(scores, known, scale)
+
+
+def _softmax_naive_product(scores, known, scale=10.0):
+    if not bool(known.any()):
+        return torch.zeros_like(scores)
+    weights = torch.exp(scale * scores) * known.view(-1, 1, 1)
+    return weights / weights.sum(dim=0)
+
+
+def _softmax_naive_inf(scores, known, scale=10.0):
+    if not bool(known.any()):
+        return torch.zeros_like(scores)
+    weights = torch.exp((scale * scores).masked_fill(~known.view(-1, 1, 1), float("-inf")))
+    return weights / weights.sum(dim=0)
+
+
+def _softmax_shift_by_all(scores, known, scale=10.0):
+    if not bool(known.any()):
+        return torch.zeros_like(scores)
+    logits = scale * scores
+    weights = torch.exp(logits - logits.amax(dim=0)) * known.view(-1, 1, 1)
+    return weights / weights.sum(dim=0)
 
 
 _WRONG_AXIS = (
@@ -416,6 +680,29 @@ _ZEROED = (
     "unknown patches were given score 0 instead of being left out: exp(0) is not 0, so they "
     "still take part in the normalisation (and may get weight). They must not count at all."
 )
+_OVERFLOW = (
+    "the softmax is computed as exp(logits) / sum(exp(logits)): for large scores exp overflows "
+    "to inf (or underflows to 0) and the weights become NaN. Subtract, for every position, the "
+    "largest logit of the known patches before taking exp (this does not change the softmax), "
+    "or let `torch.softmax` do it."
+)
+
+
+def _wa_softmax_in_place(scores, known, scale=10.0):
+    if not known.any():
+        return torch.zeros_like(scores)
+    scores[~known] = float("-inf")  # changes the caller's scores
+    return torch.softmax(scale * scores, dim=0)
+
+
+def _wa_softmax_penalty(scores, known, scale=10.0):
+    logits = (scale * scores).masked_fill(~known[:, None, None], -1e9)
+    return torch.softmax(logits, dim=0)
+
+
+def _wa_softmax_float32(scores, known, scale=10.0):
+    return _softmax_reference(scores.float(), known, scale)
+
 
 q3 = FunctionProblem(
     "q3",
@@ -426,7 +713,8 @@ q3 = FunctionProblem(
     hints=[
         "Multiply the scores by `scale`, then make the unknown patches impossible before the "
         "softmax (a logit of -infinity has weight exactly 0), and take the softmax over the "
-        "patch axis l. Then think about what happens when *every* logit is -infinity.",
+        "patch axis l with `torch.softmax`, which subtracts the maximum first and so never "
+        "overflows. Then think about what happens when *every* logit is -infinity.",
         "`logits = (scale * scores).masked_fill(~known[:, None, None], float('-inf'))`, then "
         "`torch.softmax(logits, dim=0)`. If `known` has no True entry the softmax is 0/0 = NaN "
         "everywhere: return `torch.zeros_like(scores)` in that case (test `known.any()`).",
@@ -437,10 +725,31 @@ q3 = FunctionProblem(
             "attention must then be all zeros.",
             _softmax_unguarded,
         ),
+        Mistake(
+            "when no patch is known, the weights were spread over patches that may not be "
+            "copied (a finite penalty such as -1e9 leaves a uniform softmax): the attention "
+            "must then be all zeros.",
+            _softmax_uniform_when_empty,
+        ),
+        Mistake(
+            "the maximum subtracted before exp was taken over all patches, including the "
+            "unknown ones: when those score far higher, every known weight underflows to 0 and "
+            "the result is 0/0 = NaN. Take the maximum over the known patches only (set the "
+            "unknown logits to -inf first).",
+            _softmax_shift_by_all,
+        ),
+        Mistake(_OVERFLOW, _softmax_naive_inf),
+        Mistake(_OVERFLOW, _softmax_naive_product),
         Mistake(_WRONG_AXIS, _softmax_rows_inf),
         Mistake(_WRONG_AXIS, _softmax_cols_inf),
         Mistake(_WRONG_AXIS, _softmax_rows_zeroed),
         Mistake(_WRONG_AXIS, _softmax_cols_zeroed),
+        Mistake(
+            "the unknown patches were zeroed after the softmax, without normalising again: "
+            "the remaining weights no longer sum to 1. Exclude the unknown patches before the "
+            "softmax.",
+            _softmax_masked_after,
+        ),
         Mistake(_ZEROED, _softmax_zero_scores),
         Mistake(_ZEROED, _softmax_zero_scores_then_mask),
         Mistake(
@@ -448,6 +757,26 @@ q3 = FunctionProblem(
             "the attention is far too flat.",
             _softmax_no_scale,
         ),
+        Mistake(
+            "the scores were divided by `scale`: the logits are `scale` times the scores (a "
+            "larger scale makes the attention sharper).",
+            _softmax_divided_by_scale,
+        ),
+    ],
+    wrong_answers=[
+        WrongAnswer("exp / sum(exp), masked by a product", _softmax_naive_product, "overflows"),
+        WrongAnswer("exp / sum(exp) after -inf masking", _softmax_naive_inf, "overflows"),
+        WrongAnswer(
+            "subtracts the maximum over all patches", _softmax_shift_by_all, "including the unknown"
+        ),
+        WrongAnswer("softmax over the last axis", _softmax_cols_inf, "wrong axis"),
+        WrongAnswer("unknown scores set to 0", _softmax_zero_scores, "score 0"),
+        WrongAnswer("no guard for an empty mask", _softmax_unguarded, "no patch is known"),
+        WrongAnswer("masked after the softmax", _softmax_masked_after, "without normalising"),
+        WrongAnswer("scores divided by scale", _softmax_divided_by_scale, "divided by `scale`"),
+        WrongAnswer("finite penalty -1e9, no guard", _wa_softmax_penalty, "all zeros"),
+        WrongAnswer("sets the unknown scores in place", _wa_softmax_in_place, "in place"),
+        WrongAnswer("computed in float32", _wa_softmax_float32, "float32"),
     ],
 )
 
@@ -485,8 +814,8 @@ def _q4_cases() -> list[Case]:
     cases = []
 
     def add(attention, background, size, text):
-        label = f"attention {tuple(attention.shape)}, background {tuple(background.shape)}, "
-        label += f"patch_size={size} ({text})"
+        label = f"attention {_shape_text(tuple(attention.shape))}, background "
+        label += f"{tuple(background.shape)}, patch_size={size} ({text})"
         cases.append(Case((attention, background), {"patch_size": size}, label))
 
     def soft(count, height, width):
@@ -494,7 +823,7 @@ def _q4_cases() -> list[Case]:
 
     add(soft(30, 5, 6), _randn(gen, 2, 5, 6), 3, "random soft attention")
     add(_own_patch_attention(4, 7), _randn(gen, 3, 4, 7), 3, "each position takes its own patch")
-    add(soft(28, 4, 7), _randn(gen, 2, 4, 7), 5, "non-square, patch_size 5")
+    add(soft(28, 4, 7), _randn(gen, 2, 4, 7), 5, "patch_size 5")
     add(soft(15, 3, 5), _randn(gen, 2, 3, 5), 1, "patch_size 1")
     add(torch.ones(1, 1, 1, dtype=DTYPE), _randn(gen, 3, 1, 1), 1, "1x1 image, patch_size 1")
     add(torch.ones(1, 1, 1, dtype=DTYPE), _randn(gen, 2, 1, 1), 3, "1x1 image, 3x3 patch")
@@ -531,10 +860,47 @@ def _rebuild_flipped_by_taps(attention, background, patch_size=3):
     return _rebuild_flipped(attention, background, patch_size) * coverage / patch_size**2
 
 
+def _rebuild_normalised(attention, background, patch_size=3):
+    height, width = background.shape[1:]
+    patches = _background_patches(background, patch_size)
+    norms = patches.flatten(1).norm(dim=1).view(-1, 1, 1, 1)
+    pasted = F.conv_transpose2d(attention[None], patches / (norms + EPS), padding=patch_size // 2)
+    return pasted[0] / _coverage(height, width, patch_size)
+
+
+def _rebuild_unpadded(attention, background, patch_size=3):
+    height, width = background.shape[1:]
+    patches = _background_patches(background, patch_size)
+    pasted = F.conv_transpose2d(attention[None], patches)[0]  # (C, H + k - 1, W + k - 1)
+    ones = torch.ones(1, 1, height, width, dtype=DTYPE)
+    window = torch.ones(1, 1, patch_size, patch_size, dtype=DTYPE)
+    return pasted / F.conv_transpose2d(ones, window)[0]
+
+
+def _rebuild_size_three(attention, background, patch_size=3):
+    return _rebuild_reference(attention, background, 3)
+
+
 _FLIPPED = (
     "the pasted patches are flipped (upside down and left-right): sliding the patches with a "
     "convolution reads them backwards; pasting is the transposed operation."
 )
+
+
+def _wa_rebuild_conv2d(attention, background, patch_size=3):
+    channels, height, width = background.shape
+    pad = patch_size // 2
+    cols = F.unfold(background[None], patch_size, padding=pad)[0]
+    kernels = cols.t().reshape(height * width, channels, patch_size, patch_size)
+    pasted = F.conv2d(attention[None], kernels.transpose(0, 1), padding=pad)[0]
+    ones = torch.ones(1, 1, height, width, dtype=background.dtype)
+    window = torch.ones(1, 1, patch_size, patch_size, dtype=background.dtype)
+    return pasted / F.conv2d(ones, window, padding=pad)[0]
+
+
+def _wa_rebuild_float32(attention, background, patch_size=3):
+    return _rebuild_reference(attention.float(), background.float(), patch_size).float()
+
 
 q4 = FunctionProblem(
     "q4",
@@ -565,6 +931,32 @@ q4 = FunctionProblem(
         ),
         Mistake(_FLIPPED, _rebuild_flipped),
         Mistake(_FLIPPED, _rebuild_flipped_by_taps),
+        Mistake(
+            "the pasted patches were normalised, like the kernels of the matching step: paste "
+            "the raw background patches, so that the hole gets the background's own values.",
+            _rebuild_normalised,
+        ),
+        Mistake(
+            "the output is (C, H + k - 1, W + k - 1): the pasted patches stick out of the "
+            "image. Give `conv_transpose2d` padding=k // 2 (for the pastes and the coverage) "
+            "to crop them back to H x W.",
+            _rebuild_unpadded,
+        ),
+        Mistake(_PATCH_SIZE, _rebuild_size_three),
+    ],
+    wrong_answers=[
+        WrongAnswer("divides by k*k", _rebuild_by_taps, "divided by k*k"),
+        WrongAnswer("sums the overlapping pastes", _rebuild_sum, "summed"),
+        WrongAnswer("conv2d instead of conv_transpose2d", _wa_rebuild_conv2d, "flipped"),
+        WrongAnswer("pastes the normalised patches", _rebuild_normalised, "normalised"),
+        WrongAnswer("conv_transpose2d without padding", _rebuild_unpadded, "padding=k // 2"),
+        WrongAnswer("patch size hard-coded to 3", _rebuild_size_three, "patch size is ignored"),
+        WrongAnswer("computed in float32", _wa_rebuild_float32, "float32"),
+        WrongAnswer(
+            "scales the background in place",
+            mutates_input(_rebuild_reference, arg=1),
+            "in place",
+        ),
     ],
 )
 
@@ -590,7 +982,8 @@ def _q5_cases() -> list[Case]:
     cases = []
 
     def add(attention: torch.Tensor, text: str) -> None:
-        cases.append(Case((attention,), label=f"attention {tuple(attention.shape)} ({text})"))
+        label = f"attention {_shape_text(tuple(attention.shape))} ({text})"
+        cases.append(Case((attention,), label=label))
 
     def soft(height: int, width: int) -> torch.Tensor:
         count = height * width
@@ -603,7 +996,8 @@ def _q5_cases() -> list[Case]:
     add(partial, "some positions attend to nothing")
     add(torch.zeros(12, 3, 4, dtype=DTYPE), "no known patch: nothing attended")
     add(_own_patch_attention(3, 7), "every position takes its own patch")
-    add(soft(2, 9), "non-square")
+    add(soft(2, 9), "two rows")
+    add(soft(5, 5), "square")
     add(torch.ones(1, 1, 1, dtype=DTYPE), "1x1 image")
     features = _randn(gen, 2, 5, 7)
     hole = _box_hole(5, 7, 1, 4, 3, 3)
@@ -626,6 +1020,28 @@ def _offsets_unmasked(attention: torch.Tensor) -> torch.Tensor:
     rows = torch.arange(height).view(height, 1)
     cols = torch.arange(width).view(1, width)
     return torch.stack([best // width - rows, best % width - cols])
+
+
+def _offsets_by_height(attention: torch.Tensor) -> torch.Tensor:
+    count, height, width = attention.shape
+    best = attention.argmax(dim=0)
+    rows = torch.arange(height).view(height, 1)
+    cols = torch.arange(width).view(1, width)
+    offsets = torch.stack([best // height - rows, best % height - cols])
+    return offsets * (attention.amax(dim=0) > 0)
+
+
+def _offsets_channels_last(attention: torch.Tensor) -> torch.Tensor:
+    return _offsets_reference(attention).permute(1, 2, 0).contiguous()
+
+
+def _wa_offsets_float(attention: torch.Tensor) -> torch.Tensor:
+    _, height, width = attention.shape
+    best = attention.argmax(dim=0)
+    rows = torch.arange(height)[:, None]
+    cols = torch.arange(width)[None, :]
+    offsets = torch.stack([(best / width).floor() - rows, best % width - cols])  # float
+    return offsets * (attention.amax(dim=0) > 0)
 
 
 q5 = FunctionProblem(
@@ -660,6 +1076,23 @@ q5 = FunctionProblem(
             "offset: argmax of an all-zero column is 0, but such positions should show (0, 0).",
             _offsets_unmasked,
         ),
+        Mistake(
+            "the patch index was split with the height: patch l is centred at row l // W and "
+            "column l % W, with W the width (on a square map both are the same).",
+            _offsets_by_height,
+        ),
+        Mistake(
+            "the result is (H, W, 2): stack the two offsets on a new *first* axis, (2, H, W).",
+            _offsets_channels_last,
+        ),
+    ],
+    wrong_answers=[
+        WrongAnswer("row and column swapped", _offsets_swapped, "swapped"),
+        WrongAnswer("own position minus patch centre", _offsets_reversed, "wrong way"),
+        WrongAnswer("no (0, 0) where nothing is attended", _offsets_unmasked, "all zero"),
+        WrongAnswer("l // H and l % H", _offsets_by_height, "split with the height"),
+        WrongAnswer("offsets stacked last", _offsets_channels_last, "(H, W, 2)"),
+        WrongAnswer("float offsets", _wa_offsets_float, "float32"),
     ],
 )
 
