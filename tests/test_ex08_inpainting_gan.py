@@ -111,3 +111,65 @@ def test_composite_with_where_passes() -> None:
         return torch.where(mask > 0.5, output, image)
 
     assert _evaluate(ex08.q6, selected).kind is Kind.CORRECT
+
+
+def test_more_equivalent_answers_pass() -> None:
+    def discount_by_erosion(mask, gamma=0.99):  # peel the hole ring by ring
+        hole = mask.clone()
+        distance = torch.zeros_like(mask)
+        step = 0
+        while bool((hole > 0).any()):
+            step += 1
+            inner = -torch.nn.functional.max_pool2d(-hole, 3, stride=1, padding=1)
+            distance += step * (hole - inner)  # the ring peeled at this step
+            hole = inner
+        return torch.where(mask > 0.5, gamma**distance, torch.zeros_like(mask))
+
+    def critic_by_clamp(real_scores, fake_scores):
+        return (1 - real_scores).clamp(min=0).mean() + (1 + fake_scores).clamp(min=0).mean()
+
+    def generator_by_count(fake_scores):
+        return -(fake_scores.sum() / fake_scores.numel())
+
+    def boxes_vectorised(mask, size):
+        batch, _, height, width = mask.shape
+        hole = mask[:, 0] > 0.5
+        rows, cols = hole.any(dim=2), hole.any(dim=1)  # (B, H), (B, W)
+
+        def centre(present: torch.Tensor, length: int) -> torch.Tensor:
+            index = torch.arange(length).expand_as(present)
+            first = torch.where(present, index, length).amin(dim=1)
+            last = torch.where(present, index, -1).amax(dim=1)
+            return torch.where(present.any(dim=1), (first + last) // 2, length // 2)
+
+        top = (centre(rows, height) - size // 2).clamp(0, height - size)
+        left = (centre(cols, width) - size // 2).clamp(0, width - size)
+        return torch.stack([top, left], dim=1)
+
+    def hole_l1_by_count(images, outputs, masks):
+        return 100 * np.abs(outputs - images)[masks].sum() / (3 * np.count_nonzero(masks))
+
+    def composite_by_lerp(output, image, mask):
+        return torch.lerp(image, output, mask)
+
+    assert _evaluate(ex08.q1, discount_by_erosion).kind is Kind.CORRECT
+    assert _evaluate(ex08.q2, critic_by_clamp).kind is Kind.CORRECT
+    assert _evaluate(ex08.q3, generator_by_count).kind is Kind.CORRECT
+    assert _evaluate(ex08.q4, boxes_vectorised).kind is Kind.CORRECT
+    assert _evaluate(ex08.q5, hole_l1_by_count).kind is Kind.CORRECT
+    assert _evaluate(ex08.q6, composite_by_lerp).kind is Kind.CORRECT
+
+
+def test_some_hole_is_deeper_than_half_the_image() -> None:
+    """A loop that grows the known region max(H, W) // 2 times only is caught."""
+    depths = [
+        int(ndimage.distance_transform_cdt(hole, metric="chessboard").max()) / max(hole.shape)
+        for case in ex08.q1.cases()
+        for hole in case.args[0][:, 0].numpy() > 0.5
+    ]
+    assert max(depths) > 0.5
+
+
+def test_every_exercise_declares_at_least_three_wrong_answers() -> None:
+    for problem in ex08.EXERCISES.problems:
+        assert len(problem.wrong_answers) >= 3, problem.label

@@ -21,6 +21,17 @@ margin. The smallest error a wrong method makes in these cases is far larger: Eu
 instead of chessboard distance changes a weight from gamma**2 to gamma**sqrt(5) (2e-3 for
 gamma = 0.99), and every other mistake is off by a constant factor or O(1). Local boxes are
 int64 and compared exactly.
+
+Wrong answers. Each problem declares, as ``wrong_answers``, the code a learner plausibly writes
+instead of the answer: Euclidean or city-block distances, d = 0 on the border, the discount on
+the wrong side or outside the hole, ``mask[0]`` shared by the batch (discount, crops,
+composite), a fixed gamma, a growing loop that stops too early, hinge margins swapped, missing
+or with the wrong sign, sums instead of means, one mean over both terms, ``.item()`` instead of a
+tensor, crops centred on the centre of mass or not shifted inside the image, the hole L1 over
+the wrong count, float32, inputs changed in place. ``tests/test_exercise_sets.py`` shows each
+is rejected with a message that names its mistake, mostly through a :class:`Mistake` that
+computes the same wrong result; the cases (batches with different holes, holes deep enough and
+touching the border, odd and non-square sizes, several gammas) are built so that each shows.
 """
 
 from __future__ import annotations
@@ -30,7 +41,8 @@ import torch
 import torch.nn.functional as F
 from scipy import ndimage
 
-from course_utils.checks import Case, ExerciseSet, FunctionProblem, Mistake
+from course_utils.checks import Case, ExerciseSet, FunctionProblem, Mistake, WrongAnswer
+from course_utils.checks.wrong_answers import mutates_input
 from course_utils.inpainting import losses, networks
 from course_utils.inpainting.evaluate import hole_l1 as engine_hole_l1
 from course_utils.inpainting.masks import free_form_mask
@@ -158,6 +170,84 @@ def _discount_border_known(mask: torch.Tensor, gamma: float = 0.99) -> torch.Ten
     return _weights(mask, _distances(mask, "chessboard", border_known=True), gamma)
 
 
+def _discount_first_sample(mask: torch.Tensor, gamma: float = 0.99) -> torch.Tensor:
+    distance = _distances(mask[:1], "chessboard")  # the first sample's hole for everyone
+    return torch.pow(torch.full_like(mask, gamma), distance) * mask
+
+
+def _discount_fixed_gamma(mask: torch.Tensor, gamma: float = 0.99) -> torch.Tensor:
+    return _discount_reference(mask, 0.99)
+
+
+def _discount_half_steps(mask: torch.Tensor, gamma: float = 0.99) -> torch.Tensor:
+    """The growing loop stopped after max(H, W) // 2 steps: deeper pixels keep d = 0."""
+    distance = _distances(mask, "chessboard")
+    distance[distance > max(mask.shape[2:]) // 2] = 0.0
+    return _weights(mask, distance, gamma)
+
+
+def _wa_discount_euclidean(mask, gamma=0.99):
+    out = torch.zeros_like(mask)
+    for index, hole in enumerate(mask[:, 0].numpy() > 0.5):
+        distance = ndimage.distance_transform_edt(hole)
+        out[index, 0] = torch.from_numpy(gamma**distance * hole)
+    return out
+
+
+def _wa_discount_cross(mask, gamma=0.99):
+    cross = torch.tensor([[0.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 0.0]], dtype=mask.dtype)
+    known = 1.0 - mask
+    distance = torch.zeros_like(mask)
+    for step in range(1, sum(mask.shape[2:]) + 1):
+        grown = (F.conv2d(known, cross[None, None], padding=1) > 0).to(mask.dtype)
+        distance += step * (grown - known)
+        known = grown
+    return gamma**distance * mask
+
+
+def _learner_discount(mask, gamma, first_step=1, pad_known=False, steps=None):
+    known = 1.0 - mask
+    distance = torch.zeros_like(mask)
+    for step in range(first_step, first_step + (steps or max(mask.shape[2:]))):
+        if pad_known:  # "outside the image is known"
+            grown = F.max_pool2d(F.pad(known, (1, 1, 1, 1), value=1.0), 3, stride=1)
+        else:
+            grown = F.max_pool2d(known, 3, stride=1, padding=1)
+        distance = distance + step * (grown - known)
+        known = grown
+    return distance
+
+
+def _discount_wrong_side(mask: torch.Tensor, gamma: float = 0.99) -> torch.Tensor:
+    """The roles of hole and known swapped: gamma**d on the known pixels, d = their chessboard
+    distance to the hole (1 where no pixel of the hole is reached)."""
+    return gamma ** _learner_discount(1.0 - mask, gamma) * (1.0 - mask)
+
+
+def _wa_discount_from_zero(mask, gamma=0.99):
+    return gamma ** _learner_discount(mask, gamma, first_step=0) * mask
+
+
+def _wa_discount_everywhere(mask, gamma=0.99):
+    return gamma ** _learner_discount(mask, gamma)
+
+
+def _wa_discount_padded_known(mask, gamma=0.99):
+    return gamma ** _learner_discount(mask, gamma, pad_known=True) * mask
+
+
+def _wa_discount_first_sample(mask, gamma=0.99):
+    return gamma ** _learner_discount(mask[0:1], gamma) * mask
+
+
+def _wa_discount_half_steps(mask, gamma=0.99):
+    return gamma ** _learner_discount(mask, gamma, steps=max(mask.shape[2:]) // 2) * mask
+
+
+def _wa_discount_float32(mask, gamma=0.99):
+    return (gamma ** _learner_discount(mask.float(), gamma) * mask.float()).float()
+
+
 q1 = FunctionProblem(
     "q1",
     "spatial_discount",
@@ -203,6 +293,49 @@ q1 = FunctionProblem(
             "is only reached from the known pixels inside the image.",
             _discount_border_known,
         ),
+        Mistake(
+            "the discount was computed on the wrong side: the known pixels got the weights "
+            "gamma**d and the hole 0. The weights belong to the hole pixels, with d the "
+            "distance of a hole pixel to the nearest known pixel.",
+            _discount_wrong_side,
+        ),
+        Mistake(
+            "every sample got the distances of the first sample's hole: each sample of the "
+            "batch has its own hole, so compute its own distances (no `mask[0]`).",
+            _discount_first_sample,
+        ),
+        Mistake(
+            "gamma is ignored: the weights are gamma**d with the `gamma` you are given (the "
+            "check uses several values).",
+            _discount_fixed_gamma,
+        ),
+        Mistake(
+            "the pixels deepest in the hole got weight 1: the growing stopped before it reached "
+            "them (d stayed 0). A hole touching the border can be up to max(H, W) - 1 pixels "
+            "deep: keep growing until every pixel is reached.",
+            _discount_half_steps,
+        ),
+    ],
+    wrong_answers=[
+        WrongAnswer("scipy's Euclidean distance transform", _wa_discount_euclidean, "Euclidean"),
+        WrongAnswer("grows with a 4-neighbour cross", _wa_discount_cross, "city-block"),
+        WrongAnswer(
+            "d = 0 on the border of the hole", _wa_discount_from_zero, "border of the hole"
+        ),
+        WrongAnswer(
+            "weights not zeroed outside the hole", _wa_discount_everywhere, "outside the hole"
+        ),
+        WrongAnswer(
+            "pads the known map with 1 (outside = known)",
+            _wa_discount_padded_known,
+            "outside the image were treated as known",
+        ),
+        WrongAnswer("hole and known swapped", _discount_wrong_side, "wrong side"),
+        WrongAnswer("uses mask[0] for the whole batch", _wa_discount_first_sample, "first sample"),
+        WrongAnswer("gamma fixed at 0.99", _discount_fixed_gamma, "gamma is ignored"),
+        WrongAnswer("max(H, W) // 2 growing steps", _wa_discount_half_steps, "stopped"),
+        WrongAnswer("computed in float32", _wa_discount_float32, "float32"),
+        WrongAnswer("overwrites the mask in place", mutates_input(_discount_reference), "in place"),
     ],
 )
 
@@ -258,6 +391,27 @@ def _critic_sum(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.T
     return F.relu(1.0 - real_scores).sum() + F.relu(1.0 + fake_scores).sum()
 
 
+def _critic_one_mean(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
+    terms = torch.cat([F.relu(1.0 - real_scores).flatten(), F.relu(1.0 + fake_scores).flatten()])
+    return terms.mean()
+
+
+def _critic_no_margin(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
+    return F.relu(-real_scores).mean() + F.relu(fake_scores).mean()
+
+
+def _critic_fake_sign(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
+    return F.relu(1.0 - real_scores).mean() + F.relu(1.0 - fake_scores).mean()
+
+
+def _wa_critic_item(real_scores, fake_scores):
+    return (F.relu(1.0 - real_scores).mean() + F.relu(1.0 + fake_scores).mean()).item()
+
+
+def _wa_critic_float32(real_scores, fake_scores):
+    return _critic_reference(real_scores.float(), fake_scores.float())
+
+
 q2 = FunctionProblem(
     "q2",
     "critic_hinge_loss",
@@ -288,6 +442,32 @@ q2 = FunctionProblem(
             "and the size of the critic's score map.",
             _critic_sum,
         ),
+        Mistake(
+            "one mean was taken over the real and the generated terms together: the loss is "
+            "the mean of the real term plus the mean of the generated term (each averaged on "
+            "its own).",
+            _critic_one_mean,
+        ),
+        Mistake(
+            "the margins are missing: the hinge is max(0, 1 - D(x)) for real and "
+            "max(0, 1 + D(x_hat)) for generated images, not max(0, -D(x)) and max(0, D(x_hat)).",
+            _critic_no_margin,
+        ),
+        Mistake(
+            "the generated images' term has the wrong sign: it should punish generated images "
+            "scored above -1, i.e. max(0, 1 + D(x_hat)).",
+            _critic_fake_sign,
+        ),
+    ],
+    wrong_answers=[
+        WrongAnswer("margins swapped", _critic_swapped, "wrong way round"),
+        WrongAnswer("no relu", _critic_no_relu, "hinge is missing"),
+        WrongAnswer("sums instead of means", _critic_sum, "summed"),
+        WrongAnswer("one mean over both terms", _critic_one_mean, "one mean"),
+        WrongAnswer("hinges at 0 instead of +-1", _critic_no_margin, "margins are missing"),
+        WrongAnswer("fake term max(0, 1 - D)", _critic_fake_sign, "wrong sign"),
+        WrongAnswer("returns loss.item()", _wa_critic_item, "tensor"),
+        WrongAnswer("computed in float32", _wa_critic_float32, "float32"),
     ],
 )
 
@@ -313,6 +493,22 @@ def _generator_hinge(fake_scores: torch.Tensor) -> torch.Tensor:
 
 def _generator_sum(fake_scores: torch.Tensor) -> torch.Tensor:
     return -fake_scores.sum()
+
+
+def _generator_critic_term(fake_scores: torch.Tensor) -> torch.Tensor:
+    return F.relu(1.0 + fake_scores).mean()
+
+
+def _generator_with_one(fake_scores: torch.Tensor) -> torch.Tensor:
+    return (1.0 - fake_scores).mean()
+
+
+def _wa_generator_item(fake_scores):
+    return -fake_scores.mean().item()
+
+
+def _wa_generator_float32(fake_scores):
+    return -fake_scores.float().mean()
 
 
 q3 = FunctionProblem(
@@ -344,6 +540,26 @@ q3 = FunctionProblem(
             "and the size of the critic's score map.",
             _generator_sum,
         ),
+        Mistake(
+            "this is the critic's term for generated images: the generator wants the opposite, "
+            "a loss that falls as the fake scores rise, without any margin.",
+            _generator_critic_term,
+        ),
+        Mistake(
+            "a constant 1 was added (a margin without the hinge): the generator's loss is just "
+            "minus the mean fake score. A constant does not change the gradient, but it is "
+            "not the loss that is logged and compared.",
+            _generator_with_one,
+        ),
+    ],
+    wrong_answers=[
+        WrongAnswer("+mean instead of -mean", _generator_plus, "sign is wrong"),
+        WrongAnswer("relu(1 - D) like the critic", _generator_hinge, "hinge on the fake scores"),
+        WrongAnswer("sum instead of mean", _generator_sum, "summed"),
+        WrongAnswer("the critic's fake term", _generator_critic_term, "critic's term"),
+        WrongAnswer("(1 - D).mean()", _generator_with_one, "constant 1"),
+        WrongAnswer("returns loss.item()", _wa_generator_item, "tensor"),
+        WrongAnswer("computed in float32", _wa_generator_float32, "float32"),
     ],
 )
 
@@ -468,6 +684,57 @@ def _boxes_on_corner(mask: torch.Tensor, size: int) -> torch.Tensor:
     return _corners(mask, size, _centres(mask, corner=True))
 
 
+def _boxes_centroid(mask: torch.Tensor, size: int) -> torch.Tensor:
+    height, width = mask.shape[2:]
+    centres = []
+    for sample, bounds in zip(mask[:, 0] > 0.5, _bounding_boxes(mask), strict=True):
+        if bounds is None:
+            centres.append((height // 2, width // 2))
+            continue
+        rows, cols = torch.nonzero(sample, as_tuple=True)
+        centres.append((int(rows.double().mean()), int(cols.double().mean())))
+    return _corners(mask, size, centres)
+
+
+def _boxes_corner_on_centre(mask: torch.Tensor, size: int) -> torch.Tensor:
+    height, width = mask.shape[2:]
+    corners = [
+        (min(max(row, 0), height - size), min(max(col, 0), width - size))
+        for row, col in _centres(mask)
+    ]
+    return torch.tensor(corners, dtype=torch.int64)
+
+
+def _boxes_sides_swapped(mask: torch.Tensor, size: int) -> torch.Tensor:
+    height, width = mask.shape[2:]
+    corners = []
+    for centre_r, centre_c in _centres(mask):
+        top, left = centre_r - size // 2, centre_c - size // 2
+        corners.append((min(max(top, 0), width - size), min(max(left, 0), height - size)))
+    return torch.tensor(corners, dtype=torch.int64)
+
+
+def _wa_boxes_first_sample(mask, size):
+    height, width = mask.shape[2:]
+    rows, cols = torch.nonzero(mask[0, 0] > 0.5, as_tuple=True)  # the first sample only
+    if rows.numel() == 0:
+        centre_r, centre_c = height // 2, width // 2
+    else:
+        centre_r = (int(rows.min()) + int(rows.max())) // 2
+        centre_c = (int(cols.min()) + int(cols.max())) // 2
+    top = min(max(centre_r - size // 2, 0), height - size)
+    left = min(max(centre_c - size // 2, 0), width - size)
+    return torch.tensor([[top, left]] * mask.shape[0], dtype=torch.int64)
+
+
+def _wa_boxes_float(mask, size):
+    return torch.tensor(_boxes_reference(mask, size).tolist(), dtype=torch.float32)
+
+
+def _wa_boxes_list(mask, size):
+    return _boxes_reference(mask, size).tolist()
+
+
 q4 = FunctionProblem(
     "q4",
     "local_boxes",
@@ -500,6 +767,34 @@ q4 = FunctionProblem(
             "bounding box.",
             _boxes_on_corner,
         ),
+        Mistake(
+            "the crops are centred on the hole's centre of mass (the mean of its pixels), not "
+            "on the centre of its bounding box.",
+            _boxes_centroid,
+        ),
+        Mistake(
+            "the crop's top-left corner was put on the centre of the hole: subtract size // 2 "
+            "so that the crop is centred on it.",
+            _boxes_corner_on_centre,
+        ),
+        Mistake(
+            "the crops were shifted inside with the image's height and width swapped: top "
+            "lies in [0, H - size], left in [0, W - size].",
+            _boxes_sides_swapped,
+        ),
+    ],
+    wrong_answers=[
+        WrongAnswer("mask[0]'s crop for every sample", _wa_boxes_first_sample, "same crop"),
+        WrongAnswer("not shifted inside the image", _boxes_unclamped, "stick out"),
+        WrongAnswer("(left, top)", _boxes_left_top, "swapped"),
+        WrongAnswer("centred on the bounding box's corner", _boxes_on_corner, "top-left corner"),
+        WrongAnswer("centred on the centre of mass", _boxes_centroid, "centre of mass"),
+        WrongAnswer("no size // 2", _boxes_corner_on_centre, "subtract size // 2"),
+        WrongAnswer(
+            "clamped with H and W swapped", _boxes_sides_swapped, "height and width swapped"
+        ),
+        WrongAnswer("float corners", _wa_boxes_float, "float32"),
+        WrongAnswer("a list of pairs", _wa_boxes_list, "list"),
     ],
 )
 
@@ -578,6 +873,12 @@ def _hole_l1_no_percent(images, outputs, masks) -> float:
     return _hole_l1_reference(images, outputs, masks) / 100.0
 
 
+def _wa_hole_l1_in_place(images, outputs, masks):
+    outputs -= images  # reuses the caller's array
+    np.abs(outputs, out=outputs)
+    return float(100.0 * (outputs * masks[..., None]).sum() / (3 * masks.sum()))
+
+
 q5 = FunctionProblem(
     "q5",
     "hole_l1",
@@ -616,6 +917,14 @@ q5 = FunctionProblem(
             "the value is 100 times too small: the metric is reported x100.",
             _hole_l1_no_percent,
         ),
+    ],
+    wrong_answers=[
+        WrongAnswer("divides by every pixel", _hole_l1_whole_count, "number of all pixels"),
+        WrongAnswer("scores the known pixels too", _hole_l1_everywhere, "known pixels"),
+        WrongAnswer("mean of per-image scores", _hole_l1_per_image, "per-image"),
+        WrongAnswer("forgets the 3 channels in the count", _hole_l1_no_channels, "3 times"),
+        WrongAnswer("not multiplied by 100", _hole_l1_no_percent, "100 times"),
+        WrongAnswer("subtracts in place", _wa_hole_l1_in_place, "in place"),
     ],
 )
 
@@ -660,6 +969,24 @@ def _composite_hole_only(output, image, mask) -> torch.Tensor:
     return output * mask
 
 
+def _composite_first_mask(output, image, mask) -> torch.Tensor:
+    return _composite_reference(output, image, mask[:1])
+
+
+def _composite_added(output, image, mask) -> torch.Tensor:
+    return output * mask + image
+
+
+def _wa_composite_in_place(output, image, mask):
+    hole = mask.expand_as(image) > 0.5
+    image[hole] = output[hole]  # writes into the caller's image
+    return image
+
+
+def _wa_composite_float32(output, image, mask):
+    return _composite_reference(output.float(), image.float(), mask.float())
+
+
 q6 = FunctionProblem(
     "q6",
     "composite",
@@ -683,6 +1010,24 @@ q6 = FunctionProblem(
             "the known pixels are black: add back the original image outside the hole.",
             _composite_hole_only,
         ),
+        Mistake(
+            "every sample used the first sample's mask: each image of the batch has its own "
+            "hole (no `mask[0]`).",
+            _composite_first_mask,
+        ),
+        Mistake(
+            "the original image was added on top of the hole: multiply it by (1 - mask) so that "
+            "it only fills the known pixels.",
+            _composite_added,
+        ),
+    ],
+    wrong_answers=[
+        WrongAnswer("mask inverted", _composite_inverted, "inverted"),
+        WrongAnswer("only output * mask", _composite_hole_only, "black"),
+        WrongAnswer("mask[0] for every sample", _composite_first_mask, "first sample"),
+        WrongAnswer("image not multiplied by 1 - mask", _composite_added, "on top"),
+        WrongAnswer("pastes into the image in place", _wa_composite_in_place, "in place"),
+        WrongAnswer("computed in float32", _wa_composite_float32, "float32"),
     ],
 )
 
