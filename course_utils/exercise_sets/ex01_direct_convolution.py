@@ -15,6 +15,14 @@ Tolerances (float64 everywhere): each output is a sum of at most a few hundred p
 standard-normal numbers, so the round-off of any summation order is below ~1e-13 in absolute
 terms. ``rtol=1e-10, atol=1e-12`` accepts any order of summation and rejects every real mistake
 (a wrong tap or a missing term changes an output by O(1)).
+
+Wrong answers. Each problem declares, as ``wrong_answers``, the wrong-but-plausible answers a
+learner writes (flipped kernel, off-by-one ranges, a square image or kernel assumed, transposed
+output, stride or dilation ignored, integer or float32 arrays, an input changed in place, pixel
+loops where only tap loops are asked); the test suite shows that each is rejected with a message
+naming the mistake. q5's method (loops over the taps only) is checked by a 1500×1500 case with a
+3-second limit: the vectorised method needs about 0.1 s, a loop over the 2.2 million pixels
+several seconds at the very least, so the margin is over 20× either way.
 """
 
 from __future__ import annotations
@@ -22,6 +30,14 @@ from __future__ import annotations
 import numpy as np
 
 from course_utils.checks import Case, ExerciseSet, FunctionProblem, Mistake
+from course_utils.checks.wrong_answers import (
+    WrongAnswer,
+    flips_kernel,
+    ignores_keyword,
+    returns_dtype,
+    returns_list,
+    returns_transpose,
+)
 from course_utils.conv import conv2d_direct, pad2d
 
 RTOL, ATOL = 1e-10, 1e-12
@@ -52,7 +68,11 @@ def _correlate_cases() -> list[Case]:
         (rng.standard_normal((10, 1)), rng.standard_normal((3, 1))),
         (rng.standard_normal((12, 15)), rng.standard_normal((5, 4))),
     ]
-    notes = {4: " (1×1 image)", 5: " (kernel as large as the image)"}
+    notes = {
+        1: " (non-square image and kernel)",
+        4: " (1×1 image)",
+        5: " (kernel as large as the image)",
+    }
     return [
         Case((x, w), label=f"x {_shape(x)}, w {_shape(w)}{notes.get(n, '')}")
         for n, (x, w) in enumerate(pairs)
@@ -70,6 +90,66 @@ def _full_correlation(x: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 def _last_window_dropped(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return conv2d_direct(x, w)[:-1, :-1]
+
+
+def _square_image_assumed(x: np.ndarray, w: np.ndarray) -> np.ndarray | None:
+    """The output's width computed from the image's height (only computable when H <= W)."""
+    if x.shape[0] > x.shape[1]:
+        return None
+    return conv2d_direct(x, w)[:, : x.shape[0] - w.shape[1] + 1]
+
+
+# Wrong answers as a learner writes them.
+
+
+def _learner_loops(x, w):
+    kh, kw = w.shape
+    out = np.zeros((x.shape[0] - kh + 1, x.shape[1] - kw + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            for u in range(kh):
+                for v in range(kw):
+                    out[i, j] += x[i + u, j + v] * w[u, v]
+    return out
+
+
+def _learner_range_too_short(x, w):
+    kh, kw = w.shape
+    out = np.zeros((x.shape[0] - kh, x.shape[1] - kw))
+    for i in range(x.shape[0] - kh):
+        for j in range(x.shape[1] - kw):
+            out[i, j] = np.sum(x[i : i + kh, j : j + kw] * w)
+    return out
+
+
+def _learner_square_image(x, w):
+    kh, kw = w.shape
+    size = x.shape[0]
+    out = np.zeros((size - kh + 1, size - kw + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.sum(x[i : i + kh, j : j + kw] * w)
+    return out
+
+
+def _learner_square_kernel(x, w):
+    k = w.shape[0]
+    out = np.zeros((x.shape[0] - k + 1, x.shape[1] - k + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            for u in range(k):
+                for v in range(k):
+                    out[i, j] += x[i + u, j + v] * w[u, v]
+    return out
+
+
+def _learner_integer_output(x, w):
+    kh, kw = w.shape
+    out = np.zeros((x.shape[0] - kh + 1, x.shape[1] - kw + 1), dtype=int)
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.sum(x[i : i + kh, j : j + kw] * w)
+    return out
 
 
 q1 = FunctionProblem(
@@ -102,6 +182,22 @@ q1 = FunctionProblem(
             "position early.",
             _last_window_dropped,
         ),
+        Mistake(
+            "the output's width was computed from the image's height: use x.shape[1] for the "
+            "columns (the checks use non-square images).",
+            _square_image_assumed,
+        ),
+    ],
+    wrong_answers=[
+        WrongAnswer("kernel flipped", flips_kernel(_learner_loops), "flipped"),
+        WrongAnswer("'full' correlation", _full_correlation, "'full'"),
+        WrongAnswer("range(H - kh) one short", _learner_range_too_short, "one position early"),
+        WrongAnswer("a square image assumed", _learner_square_image, "non-square images"),
+        WrongAnswer("a square kernel assumed", _learner_square_kernel, "non-square"),
+        WrongAnswer("output transposed", returns_transpose(_learner_loops), "transpose"),
+        WrongAnswer("an integer output array", _learner_integer_output, "dtype int64"),
+        WrongAnswer("float32 output", returns_dtype(_learner_loops, np.float32), "dtype float32"),
+        WrongAnswer("nested Python lists", returns_list(_learner_loops), "NumPy array"),
     ],
 )
 
@@ -146,6 +242,67 @@ def _padding_edge(x: np.ndarray, w: np.ndarray, padding: int) -> np.ndarray:
     return conv2d_direct(np.pad(x, padding, mode="edge"), w)
 
 
+def _padded_flipped(x: np.ndarray, w: np.ndarray, padding: int) -> np.ndarray:
+    return conv2d_direct(x, w[::-1, ::-1], padding=padding)
+
+
+def _padding_doubled(x: np.ndarray, w: np.ndarray, padding: int) -> np.ndarray:
+    return conv2d_direct(x, w, padding=2 * padding)
+
+
+def _output_kept_at_input_size(x: np.ndarray, w: np.ndarray, padding: int) -> np.ndarray | None:
+    """The output allocated with the input's shape ('same'), filled from the padded image."""
+    out = conv2d_direct(x, w, padding=padding)
+    if out.shape[0] < x.shape[0] or out.shape[1] < x.shape[1]:
+        return None
+    return out[: x.shape[0], : x.shape[1]]
+
+
+def _padded_image_truncated(x: np.ndarray, w: np.ndarray, padding: int) -> np.ndarray:
+    """Zero padding into an integer array: copying x into it truncated every pixel."""
+    return conv2d_direct(np.pad(np.trunc(x), padding), w)
+
+
+def _learner_padded(x, w, padding):
+    height, width = x.shape
+    padded = np.zeros((height + 2 * padding, width + 2 * padding))
+    padded[padding : padding + height, padding : padding + width] = x
+    return _learner_loops(padded, w)
+
+
+def _learner_integer_canvas(x, w, padding):
+    height, width = x.shape
+    padded = np.zeros((height + 2 * padding, width + 2 * padding), dtype=int)
+    padded[padding : padding + height, padding : padding + width] = x  # truncates silently
+    return _learner_loops(padded, w)
+
+
+def _learner_padding_ignored(x, w, padding):
+    return _learner_loops(x, w)
+
+
+def _learner_edge(x, w, padding):
+    return _learner_loops(np.pad(x, padding, mode="edge"), w)
+
+
+def _learner_one_side(x, w, padding):
+    return _learner_loops(np.pad(x, ((padding, 0), (padding, 0))), w)
+
+
+def _learner_doubled(x, w, padding):
+    return _learner_loops(np.pad(x, 2 * padding), w)
+
+
+def _learner_same_size(x, w, padding):
+    padded = np.pad(x, padding)
+    kh, kw = w.shape
+    out = np.zeros(x.shape)
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            out[i, j] = np.sum(padded[i : i + kh, j : j + kw] * w)
+    return out
+
+
 q2 = FunctionProblem(
     "q2",
     "correlate2d_padded",
@@ -170,6 +327,34 @@ q2 = FunctionProblem(
             "the border was filled by repeating the edge pixels; zero padding fills it with 0.",
             _padding_edge,
         ),
+        Mistake(
+            "the kernel is flipped (that is convolution; we want cross-correlation).",
+            _padded_flipped,
+        ),
+        Mistake(
+            "the padding is doubled: `padding` zeros go on each side (the padded image is "
+            "H + 2·padding high), not 2·padding on each side.",
+            _padding_doubled,
+        ),
+        Mistake(
+            "the output has the input's shape ('same'): that is only right when 2·padding = "
+            "k − 1; in general it is (H + 2p − kh + 1, W + 2p − kw + 1).",
+            _output_kept_at_input_size,
+        ),
+        Mistake(
+            "the padded image is an integer array, so copying x into it truncated every pixel: "
+            "create it with np.zeros(shape) (float64 by default).",
+            _padded_image_truncated,
+        ),
+    ],
+    wrong_answers=[
+        WrongAnswer("padding ignored", _learner_padding_ignored, "not applied"),
+        WrongAnswer("padding only at the top and left", _learner_one_side, "one side only"),
+        WrongAnswer("edge padding", _learner_edge, "repeating the edge"),
+        WrongAnswer("padding doubled", _learner_doubled, "doubled"),
+        WrongAnswer("output kept at the input's size", _learner_same_size, "input's shape"),
+        WrongAnswer("padded image of integers", _learner_integer_canvas, "truncated"),
+        WrongAnswer("kernel flipped", flips_kernel(_learner_padded), "flipped"),
     ],
 )
 
@@ -221,6 +406,60 @@ def _multichannel_last_channel_only(x: np.ndarray, w: np.ndarray, stride: int = 
     return conv2d_direct(x[:, -1:], w[:, -1:], stride=stride)
 
 
+def _multichannel_stride_ignored(x: np.ndarray, w: np.ndarray, stride: int = 1) -> np.ndarray:
+    return conv2d_direct(x, w)
+
+
+def _multichannel_first_image_only(x: np.ndarray, w: np.ndarray, stride: int = 1) -> np.ndarray:
+    return conv2d_direct(x[:1], w, stride=stride)
+
+
+def _learner_multichannel(x, w, stride=1):
+    images, _, height, width = x.shape
+    kernels, _, kh, kw = w.shape
+    out_h, out_w = (height - kh) // stride + 1, (width - kw) // stride + 1
+    out = np.zeros((images, kernels, out_h, out_w))
+    for n in range(images):
+        for k in range(kernels):
+            for i in range(out_h):
+                for j in range(out_w):
+                    top, left = i * stride, j * stride
+                    out[n, k, i, j] = np.sum(x[n, :, top : top + kh, left : left + kw] * w[k])
+    return out
+
+
+def _learner_overwrites_channels(x, w, stride=1):
+    images, channels, height, width = x.shape
+    kernels, _, kh, kw = w.shape
+    out_h, out_w = (height - kh) // stride + 1, (width - kw) // stride + 1
+    out = np.zeros((images, kernels, out_h, out_w))
+    for n in range(images):
+        for k in range(kernels):
+            for i in range(out_h):
+                for j in range(out_w):
+                    for c in range(channels):
+                        window = x[n, c, i * stride : i * stride + kh, j * stride : j * stride + kw]
+                        out[n, k, i, j] = np.sum(window * w[k, c])  # = instead of +=
+    return out
+
+
+def _learner_range_stops_early(x, w, stride=1):
+    images, _, height, width = x.shape
+    kernels, _, kh, kw = w.shape
+    rows, cols = range(0, height - kh, stride), range(0, width - kw, stride)
+    out = np.zeros((images, kernels, len(rows), len(cols)))
+    for n in range(images):
+        for k in range(kernels):
+            for i, top in enumerate(rows):
+                for j, left in enumerate(cols):
+                    out[n, k, i, j] = np.sum(x[n, :, top : top + kh, left : left + kw] * w[k])
+    return out
+
+
+def _learner_first_image_only(x, w, stride=1):
+    return _learner_multichannel(x[:1], w, stride=stride)
+
+
 q3 = FunctionProblem(
     "q3",
     "conv2d_multichannel",
@@ -256,6 +495,32 @@ q3 = FunctionProblem(
             "(+=), not overwrite (=).",
             _multichannel_last_channel_only,
         ),
+        Mistake(
+            "the stride is ignored: this is the stride-1 output; window (i, j) starts at row "
+            "i·stride, column j·stride.",
+            _multichannel_stride_ignored,
+        ),
+        Mistake(
+            "only the first image of the batch was computed: loop over all N images.",
+            _multichannel_first_image_only,
+        ),
+    ],
+    wrong_answers=[
+        WrongAnswer("kernel flipped", flips_kernel(_learner_multichannel), "flipped"),
+        WrongAnswer(
+            "rows and columns swapped", returns_transpose(_learner_multichannel), "swapped"
+        ),
+        WrongAnswer("range(0, H - kh, stride)", _learner_range_stops_early, "one row or column"),
+        WrongAnswer("channels overwritten", _learner_overwrites_channels, "last input channel"),
+        WrongAnswer(
+            "stride ignored",
+            ignores_keyword(_learner_multichannel, "stride", 1),
+            "stride is ignored",
+        ),
+        WrongAnswer("first image only", _learner_first_image_only, "first image"),
+        WrongAnswer(
+            "float32 output", returns_dtype(_learner_multichannel, np.float32), "dtype float32"
+        ),
     ],
 )
 
@@ -267,7 +532,7 @@ def _input_positions(
     i: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1
 ) -> np.ndarray:
     """Reference: input indices (unpadded coordinates) read by output ``i`` along one axis."""
-    return i * stride - padding + dilation * np.arange(kernel)
+    return (i * stride - padding + dilation * np.arange(kernel)).astype(np.int64)
 
 
 def _position_cases() -> list[Case]:
@@ -319,12 +584,38 @@ def _positions_swapped(
     return i * dilation - padding + stride * np.arange(kernel)
 
 
+def _positions_stride_ignored(
+    i: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1
+) -> np.ndarray:
+    return i - padding + dilation * np.arange(kernel)
+
+
+def _positions_taps_from_one(
+    i: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1
+) -> np.ndarray:
+    return i * stride - padding + dilation * np.arange(1, kernel + 1)
+
+
+def _learner_positions_loop(i, kernel, stride=1, padding=0, dilation=1):
+    return np.array([i * stride - padding + u * dilation for u in range(kernel)])
+
+
+def _learner_float_positions(i, kernel, stride=1, padding=0, dilation=1):
+    return i * stride - padding + dilation * np.arange(kernel, dtype=float)
+
+
+def _learner_linspace(i, kernel, stride=1, padding=0, dilation=1):
+    start = i * stride - padding
+    return np.linspace(start, start + dilation * (kernel - 1), kernel)
+
+
 q4 = FunctionProblem(
     "q4",
     "input_positions",
     _input_positions,
     _position_cases,
-    check_dtype=False,  # any integer dtype (int32 on some platforms) is fine; values are exact
+    # Positions are indices: the spec asks for int64 (what np.arange and Python ints give with
+    # NumPy 2 on every platform); floats with the right values are "not yet".
     hints=[
         "Work in the padded input first: output i starts its window at padded index "
         "i·stride, and tap u of a dilated kernel sits dilation·u further along. Then convert "
@@ -349,10 +640,30 @@ q4 = FunctionProblem(
             _positions_dilation_ignored,
         ),
         Mistake(
+            "the stride is ignored: output i's window starts i·stride pixels further than "
+            "output 0's.",
+            _positions_stride_ignored,
+        ),
+        Mistake(
+            "the taps are counted from 1: tap u = 0 is the first one, at the window's start.",
+            _positions_taps_from_one,
+        ),
+        Mistake(
             "stride and dilation are swapped: the stride moves the window from one output to "
             "the next, the dilation spaces the taps inside one window.",
             _positions_swapped,
         ),
+    ],
+    wrong_answers=[
+        WrongAnswer("float positions", _learner_float_positions, "dtype float64"),
+        WrongAnswer("np.linspace (floats)", _learner_linspace, "expected dtype int64"),
+        WrongAnswer("a Python list", returns_list(_learner_positions_loop), "NumPy array"),
+        WrongAnswer("padding added", _positions_padding_added, "wrong way"),
+        WrongAnswer("padded coordinates", _positions_padding_ignored, "padded input"),
+        WrongAnswer("dilation ignored", _positions_dilation_ignored, "dilation is ignored"),
+        WrongAnswer("stride ignored", _positions_stride_ignored, "stride is ignored"),
+        WrongAnswer("stride and dilation swapped", _positions_swapped, "swapped"),
+        WrongAnswer("taps counted from 1", _positions_taps_from_one, "counted from 1"),
     ],
 )
 
@@ -413,6 +724,67 @@ def _shift_add_dilation_not_in_start(
     return out
 
 
+def _shift_add_dilation_ignored(
+    x: np.ndarray, w: np.ndarray, stride: int = 1, dilation: int = 1
+) -> np.ndarray:
+    return conv2d_direct(x, w, stride=stride)
+
+
+def _learner_shift_add(x, w, stride=1, dilation=1):
+    kh, kw = w.shape
+    out_h = (x.shape[0] - dilation * (kh - 1) - 1) // stride + 1
+    out_w = (x.shape[1] - dilation * (kw - 1) - 1) // stride + 1
+    out = np.zeros((out_h, out_w))
+    for u in range(kh):
+        for v in range(kw):
+            top, left = u * dilation, v * dilation
+            out += (
+                w[u, v]
+                * x[
+                    top : top + stride * (out_h - 1) + 1 : stride,
+                    left : left + stride * (out_w - 1) + 1 : stride,
+                ]
+            )
+    return out
+
+
+def _learner_pixel_loops(x, w, stride=1, dilation=1):
+    kh, kw = w.shape
+    out_h = (x.shape[0] - dilation * (kh - 1) - 1) // stride + 1
+    out_w = (x.shape[1] - dilation * (kw - 1) - 1) // stride + 1
+    out = np.zeros((out_h, out_w))
+    for i in range(out_h):
+        for j in range(out_w):
+            window = x[
+                i * stride : i * stride + dilation * (kh - 1) + 1 : dilation,
+                j * stride : j * stride + dilation * (kw - 1) + 1 : dilation,
+            ]
+            out[i, j] = np.sum(window * w)
+    return out
+
+
+def _learner_starts_from_a_view(x, w, stride=1, dilation=1):
+    """Starts the sum from a slice of x (a view) and scales it in place: x is overwritten."""
+    kh, kw = w.shape
+    out_h = (x.shape[0] - dilation * (kh - 1) - 1) // stride + 1
+    out_w = (x.shape[1] - dilation * (kw - 1) - 1) // stride + 1
+
+    def tap(u, v):
+        top, left = u * dilation, v * dilation
+        return x[
+            top : top + stride * (out_h - 1) + 1 : stride,
+            left : left + stride * (out_w - 1) + 1 : stride,
+        ]
+
+    out = tap(0, 0)
+    out *= w[0, 0]
+    for u in range(kh):
+        for v in range(kw):
+            if (u, v) != (0, 0):
+                out += w[u, v] * tap(u, v)
+    return out
+
+
 q5 = FunctionProblem(
     "q5",
     "correlate2d_shift_add",
@@ -443,6 +815,34 @@ q5 = FunctionProblem(
             "the dilation is missing from where each tap's slice starts: tap u reads from "
             "row u·dilation onwards.",
             _shift_add_dilation_not_in_start,
+        ),
+        Mistake(
+            "the dilation is ignored: this is the output of the dense kernel; tap (u, v) of a "
+            "dilated kernel reads x[u·d + i·s, v·d + j·s].",
+            _shift_add_dilation_ignored,
+        ),
+    ],
+    wrong_answers=[
+        WrongAnswer("loops over the output pixels", _learner_pixel_loops, "timed out"),
+        WrongAnswer("the input scaled in place", _learner_starts_from_a_view, "in place"),
+        WrongAnswer("kernel flipped", flips_kernel(_learner_shift_add), "flipped"),
+        WrongAnswer(
+            "stride ignored",
+            ignores_keyword(_learner_shift_add, "stride", 1),
+            "stride is missing",
+        ),
+        WrongAnswer(
+            "dilation ignored",
+            ignores_keyword(_learner_shift_add, "dilation", 1),
+            "dilation is ignored",
+        ),
+        WrongAnswer(
+            "slices start at u, not u·dilation",
+            _shift_add_dilation_not_in_start,
+            "where each tap's slice starts",
+        ),
+        WrongAnswer(
+            "float32 output", returns_dtype(_learner_shift_add, np.float32), "dtype float32"
         ),
     ],
 )
