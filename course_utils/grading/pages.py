@@ -44,6 +44,7 @@ table { border-collapse: collapse; width: 100%; margin: 8px 0 14px; font-size: 1
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--rule);
   vertical-align: top; }
 th { background: #f1f3f4; font-weight: 600; }
+td code { word-break: break-all; font-size: 12.5px; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 figure { margin: 10px 0 18px; text-align: center; }
 figure img { max-width: 100%; height: auto; }

@@ -25,6 +25,7 @@ __all__ = ["render_report"]
 TOP_FAILURES = 5
 _STUDENTS_SHOWN = 8
 _COLUMNS = (CORRECT, NOT_YET, NOT_ATTEMPTED, ERROR, "no notebook")
+_SHORT = {ERROR: "error"}
 _CSS = """
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px;
   margin-right: 4px; vertical-align: baseline; }
@@ -32,7 +33,6 @@ _CSS = """
   margin: 3px 0; }
 .failures .count { text-align: right; min-width: 0; margin: 0; }
 table.outcomes { font-size: 13px; }
-table.outcomes th.num { white-space: normal; }
 section.item { border-top: 1px solid var(--rule); padding: 6px 0 8px; }
 section.item h3 { margin: 6px 0 2px; display: flex; justify-content: space-between; }
 .who { color: var(--muted); font-size: 12.5px; }
@@ -110,7 +110,7 @@ def _outcomes_section(analysis: dict[str, Any]) -> str:
     )
     head = "".join(
         f"<th class='num'><span class='swatch' style='background:{CHART_COLOURS[c]}'></span>"
-        f"{esc(c)}</th>"
+        f"{esc(_SHORT.get(c, c))}</th>"
         for c in _COLUMNS
     )
     rows = "".join(
@@ -122,8 +122,8 @@ def _outcomes_section(analysis: dict[str, Any]) -> str:
     )
     table = (
         f"<table class='outcomes'><tr><th>exercise</th>{head}"
-        "<th class='num'>correct of handed in</th>"
-        f"<th class='num'>mean points</th></tr>{rows}</table>"
+        "<th class='num' title='share correct of the notebooks handed in'>correct (handed in)"
+        f"</th><th class='num'>mean points</th></tr>{rows}</table>"
     )
     return f"<h2>Outcomes per exercise</h2>{figure}{table}"
 
