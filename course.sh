@@ -12,7 +12,8 @@
 #   COURSE_SKIP_INSTALL  1: use the existing venv as it is (no pip install), e.g. to restart lab
 #   COURSE_BROWSER       `test` only. auto (default): if chromium/chromedriver are missing and
 #                        this runs as root with apt-get, install the Debian packages for the
-#                        browser tests; 0: never install (the browser tests are then skipped)
+#                        browser tests; 0: never install them (the browser tests are skipped).
+#                        `test` also installs bubblewrap (the grader's sandbox) the same way.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -54,28 +55,33 @@ run_lab() {
         --LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb "$@"
 }
 
-ensure_browser() {
-    # Headless Chromium + chromedriver for tests/test_browser.py (skipped when absent).
-    if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
-        return
+ensure_system_packages() {
+    # Headless Chromium + chromedriver for tests/test_browser.py (skipped when absent), and
+    # bubblewrap, the sandbox the classroom grader runs each notebook in (it warns without).
+    local wanted=()
+    command -v bwrap >/dev/null || wanted+=(bubblewrap)
+    if ! { command -v chromium >/dev/null && command -v chromedriver >/dev/null; }; then
+        if [ "${COURSE_BROWSER:-auto}" = "0" ]; then
+            echo "==> no chromium/chromedriver (COURSE_BROWSER=0): the browser tests will be skipped"
+        else
+            wanted+=(chromium chromium-driver)
+        fi
     fi
-    if [ "${COURSE_BROWSER:-auto}" = "0" ]; then
-        echo "==> no chromium/chromedriver (COURSE_BROWSER=0): the browser tests will be skipped"
-    elif [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
-        echo "==> installing chromium and chromium-driver (Debian packages) for the browser tests"
+    [ ${#wanted[@]} -eq 0 ] && return
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+        echo "==> installing ${wanted[*]} (Debian packages) for the browser tests and the grader"
         if ! { apt-get update -qq >/dev/null &&
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
-                >/dev/null; }; then
-            echo "==> could not install them: the browser tests will be skipped"
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${wanted[@]}" >/dev/null; }; then
+            echo "==> could not install them: the tests that need them will be skipped"
         fi
     else
-        echo "==> no chromium/chromedriver on the PATH: the browser tests will be skipped"
+        echo "==> missing ${wanted[*]}: the tests that need them will be skipped"
     fi
 }
 
 run_tests() {
     setup_env
-    ensure_browser
+    ensure_system_packages
     local start=$SECONDS
     echo "==> ruff"
     "$VENV/bin/ruff" check course_utils tests

@@ -1,38 +1,38 @@
-"""The classroom grader: outcomes from a clean process, robust to broken or hostile notebooks."""
+"""The classroom grader: learner code runs in a sandbox that only computes; the grader judges.
+
+One graded class (module fixture) holds honest, blank, broken and hostile notebooks; each test
+asserts one guarantee: a submission that patches the checks, forges the result channel, reads or
+writes another submission, leaves a detached process behind or prints fake results earns nothing
+it did not compute and changes nobody else's grade.
+"""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import json
-from concurrent.futures import ThreadPoolExecutor
+import subprocess
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from course_utils.grade import (
-    answer_statements,
-    exercise_module_of,
-    find_notebooks,
-    format_summary,
-    grade_notebook,
-    grade_notebooks,
-    main,
-)
+from course_utils.grading.cli import main
+from course_utils.grading.isolation import bwrap_path, isolation_warnings
+from course_utils.grading.notebook import NotebookError, read_submission
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLVED = ROOT / "solutions" / "00_warmup.ipynb"
 FRESH = ROOT / "exercises" / "00_warmup.ipynb"
-ALL_CORRECT = {f"q{i}": "correct" for i in range(1, 5)}
-ENDLESS_TIMEOUT = 8
+WRONG_Q4 = {"n_multiplications = conv_output_size(32, 3) ** 2 * 3 * 3": "n_multiplications = 9"}
+MARKER = "course-grade-detached-marker"
 
 
-def _with_cells(source: Path, target: Path, extra: list[str], replace: dict[str, str]) -> Path:
-    """A copy of ``source`` with code replaced (old -> new) and extra code cells appended."""
+def _notebook(source: Path, target: Path, extra=(), replace=None) -> Path:
     notebook = nbformat.read(source, as_version=4)
     for cell in notebook.cells:
-        for old, new in replace.items():
+        for old, new in (replace or {}).items():
             cell.source = cell.source.replace(old, new)
     notebook.cells += [nbformat.v4.new_code_cell(code) for code in extra]
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -40,158 +40,168 @@ def _with_cells(source: Path, target: Path, extra: list[str], replace: dict[str,
     return target
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    folder = tmp_path_factory.mktemp("submissions")
-    wrong_q4 = {"n_multiplications = conv_output_size(32, 3) ** 2 * 3 * 3": "n_multiplications = 9"}
-    notebooks = {
-        "solved": _with_cells(SOLVED, folder / "ann" / "00_warmup.ipynb", [], {}),
-        "fresh": _with_cells(FRESH, folder / "ben" / "00_warmup.ipynb", [], {}),
-        # a wrong answer plus every way of patching the checker from the notebook's top level
-        "patched": _with_cells(
-            SOLVED,
-            folder / "cat" / "00_warmup.ipynb",
-            [
-                "from course_utils.checks import outcomes\n"
-                "q4.evaluate = lambda: outcomes.correct('q4')\n"
-                "ex00_warmup.q4._evaluate = lambda: outcomes.correct('q4')\n"
-                "import course_utils.checks.problems as problems\n"
-                "problems.ValueProblem._evaluate = lambda self: outcomes.correct(self.label)",
-                "q4.check()",
-            ],
-            wrong_q4,
-        ),
-        # a statement that raises, a cell that does not parse, a magic: the rest is graded
-        "broken": _with_cells(
-            SOLVED,
-            folder / "dan" / "00_warmup.ipynb",
-            ["%matplotlib inline\nratio = 1 / 0", "def broken(:\n    pass"],
-            {},
-        ),
-        "crash": _with_cells(
-            SOLVED, folder / "fay" / "00_warmup.ipynb", ["import os\ngone = os._exit(3)"], {}
-        ),
-        "endless": _with_cells(
-            SOLVED, folder / "eve" / "00_warmup.ipynb", ["stuck = sum(iter(int, 1))"], {}
-        ),
-        "lesson": ROOT / "notebooks" / "00_welcome.ipynb",
-    }
-    digests = {
-        name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in notebooks.items()
-    }
-    names = [name for name in notebooks if name != "endless"]
-    with ThreadPoolExecutor(max_workers=2) as pool:  # the endless one runs beside the others
-        endless = pool.submit(grade_notebook, notebooks["endless"], ENDLESS_TIMEOUT)
-        others = grade_notebooks([notebooks[name] for name in names], timeout=120, workers=2)
-    return {
-        "paths": notebooks,
-        "digests": digests,
-        "results": {**dict(zip(names, others, strict=True)), "endless": endless.result()},
-    }
-
-
-def _kinds(result) -> dict[str, str]:
-    return {label: kind for label, (kind, _) in result.outcomes.items()}
-
-
-def test_a_solved_notebook_is_all_correct_and_a_fresh_one_not_attempted(graded) -> None:
-    results = graded["results"]
-    assert results["solved"].exercise_set == "ex00_warmup"
-    assert _kinds(results["solved"]) == ALL_CORRECT
-    assert (results["solved"].correct, results["solved"].total) == (4, 4)
-    assert set(_kinds(results["fresh"]).values()) == {"not attempted"}
-
-
-def test_patching_the_checker_in_the_notebook_does_not_change_the_grade(graded) -> None:
-    kinds = _kinds(graded["results"]["patched"])
-    assert kinds == {**ALL_CORRECT, "q4": "not yet"}
-
-
-def test_failing_statements_are_noted_and_the_rest_is_graded(graded) -> None:
-    result = graded["results"]["broken"]
-    assert _kinds(result) == ALL_CORRECT
-    notes = "\n".join(result.notes)
-    assert "ZeroDivisionError" in notes and "does not parse" in notes
-
-
-def test_an_endless_notebook_times_out_without_blocking_the_others(graded) -> None:
-    result = graded["results"]["endless"]
-    assert set(_kinds(result)) == set(ALL_CORRECT)
-    assert set(_kinds(result).values()) == {"error in your code"}
-    assert any(f"stopped after {ENDLESS_TIMEOUT} s" in note for note in result.notes)
-
-
-def test_a_process_that_dies_counts_every_exercise_as_an_error(graded) -> None:
-    result = graded["results"]["crash"]
-    assert set(_kinds(result).values()) == {"error in your code"} and len(result.outcomes) == 4
-    assert any("ended early (exit code 3)" in note for note in result.notes)
-
-
-def test_summary_gives_the_share_correct_per_exercise(graded) -> None:
-    results = graded["results"]
-    summary = format_summary([results["solved"], results["fresh"], results["lesson"]])
-    assert summary == (
-        "ex00_warmup: 2 notebook(s), correct per exercise: q1 50%  q2 50%  q3 50%  q4 50%; "
-        "mean score 2.0/4"
+def _hostile_cells(classmate: Path, outputs: Path) -> dict[str, list[str]]:
+    patch_checks = (
+        "import course_utils.checks.problems as problems\n"
+        "from course_utils.checks import outcomes\n"
+        "_ = setattr(problems.ValueProblem, 'judge', lambda self, a: outcomes.correct(self.label))"
     )
+    forge_channel = (
+        "import os, struct, json\n"
+        "fake = json.dumps({'answers': {'q4': {'status': 'value', 'value': 8100}}}).encode()\n"
+        "_ = [os.write(fd, struct.pack('!Q', len(fake)) + fake) for fd in range(0, 64)"
+        " if os.path.exists(f'/proc/self/fd/{fd}')]\n"
+        "_ = print('ann 00_warmup 4/4 q1 correct q2 correct q3 correct q4 correct')\n"
+        "_ = os._exit(0)"
+    )
+    steal = f"stolen = open({str(classmate)!r}).read()\nn_multiplications = len(stolen)"
+    vandal = (
+        "import os, pathlib\n"
+        f"_ = pathlib.Path({str(classmate)!r}).write_text('{{}}')\n"
+        f"_ = os.remove({str(classmate)!r})\n"
+        f"_ = pathlib.Path({str(outputs / 'grades.csv')!r}).write_text('forged')"
+    )
+    detach = (
+        "import subprocess, sys\n"
+        "_ = subprocess.Popen([sys.executable, '-c', 'import time, pathlib; time.sleep(1.5); "
+        f"pathlib.Path({str(outputs / 'grades.csv')!r}).write_text(\"forged\")', '{MARKER}'],"
+        " start_new_session=True)"
+    )
+    return {
+        "patch": [patch_checks],
+        "forge": [forge_channel],
+        "steal": [steal],
+        "vandal": [vandal],
+        "detach": [detach],
+    }
 
 
-def test_a_notebook_without_exercises_is_reported(graded) -> None:
-    result = graded["results"]["lesson"]
-    assert result.exercise_set is None and not result.outcomes
-    assert "not an exercise notebook" in result.notes[0]
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    root = tmp_path_factory.mktemp("class")
+    folder, outputs = root / "submissions", root / "out"
+    outputs.mkdir()
+    ann = _notebook(SOLVED, folder / "ann" / "00_warmup.ipynb")
+    hostile = _hostile_cells(ann, outputs)
+    notebooks = {
+        "ann": ann,
+        "ben": _notebook(FRESH, folder / "ben" / "00_warmup.ipynb"),
+        "syntax": _notebook(
+            SOLVED, folder / "syn" / "00_warmup.ipynb", replace={"span = dilation": "span = ("}
+        ),
+        "endless": _notebook(
+            SOLVED,
+            folder / "eve" / "00_warmup.ipynb",
+            ["spin = next(i for i in iter(int, 1) if i)"],
+        ),
+    }
+    for name, cells in hostile.items():
+        notebooks[name] = _notebook(SOLVED, folder / name / "00_warmup.ipynb", cells, WRONG_Q4)
+    (folder / "zed").mkdir()
+    (folder / "zed" / "00_warmup.ipynb").write_text("this is not JSON")
+    (folder / "zed" / "empty.ipynb").write_bytes(b"")
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*.ipynb")}
+    start = time.perf_counter()
+    code = main([str(folder), "--json-out", str(outputs / "grades.json"),
+                 "--csv", str(outputs / "grades.csv"), "--timeout", "8"])  # fmt: skip
+    seconds = time.perf_counter() - start
+    time.sleep(2.5)  # longer than the detached process would wait before writing
+    grades = json.loads((outputs / "grades.json").read_text())
+    by_student = {g["student"]: g for g in grades if g["notebook"].endswith("00_warmup.ipynb")}
+    return {"code": code, "grades": by_student, "all": grades, "folder": folder,
+            "outputs": outputs, "before": before, "seconds": seconds}  # fmt: skip
 
 
-def test_submissions_are_never_modified(graded) -> None:
-    for name, path in graded["paths"].items():
-        assert hashlib.sha256(path.read_bytes()).hexdigest() == graded["digests"][name], name
+def _outcomes(grade: dict) -> dict[str, str]:
+    return {e["exercise"]: e["outcome"] for e in grade["exercises"]}
 
 
-def test_an_unknown_exercise_set_is_reported(tmp_path: Path) -> None:
-    fake = _with_cells(FRESH, tmp_path / "00_warmup.ipynb", [], {"ex00_warmup": "ex99_missing"})
-    (result,) = grade_notebooks([fake])
-    assert result.exercise_set == "ex99_missing" and not result.outcomes
-    assert result.notes == ["unknown exercise set ex99_missing"]
+def test_honest_solutions_get_full_marks_and_blank_notebooks_zero(graded) -> None:
+    assert graded["code"] == 0
+    assert set(_outcomes(graded["grades"]["ann"]).values()) == {"correct"}
+    assert set(_outcomes(graded["grades"]["ben"]).values()) == {"not attempted"}
 
 
-def test_answer_statements_keep_definitions_and_plain_assignments_only() -> None:
-    cells = [
-        "import numpy as np\nfrom course_utils.exercise_sets import ex00_warmup\n"
-        "q1, q2 = ex00_warmup.setup(globals())",
-        "def f(x):\n    return x\n\nq1.check()\nprint(f(1))",
-        "answer = f(2)\nq1.evaluate = None\nsettings['x'] = 1\nfor i in range(3):\n    pass",
-    ]
-    kept, notes = answer_statements(cells)
-    assert kept == [
-        "import numpy as np",
-        "from course_utils.exercise_sets import ex00_warmup",
-        "def f(x):\n    return x",
-        "answer = f(2)",
-    ]
-    assert notes == [] and exercise_module_of(cells) == "ex00_warmup"
+@pytest.mark.parametrize("student", ["patch", "steal", "vandal", "detach"])
+def test_hostile_code_earns_nothing_it_did_not_compute(graded, student: str) -> None:
+    outcomes = _outcomes(graded["grades"][student])
+    assert outcomes["q4"] == "not yet", outcomes
+    assert [outcomes[q] for q in ("q1", "q2", "q3")] == ["correct"] * 3
 
 
-def test_find_notebooks_skips_checkpoints_and_rejects_missing_paths(tmp_path: Path) -> None:
-    (tmp_path / "a").mkdir()
-    (tmp_path / "a" / ".ipynb_checkpoints").mkdir()
-    for name in ("a/x.ipynb", "a/.ipynb_checkpoints/x-checkpoint.ipynb", "y.ipynb", "z.txt"):
-        (tmp_path / name).write_text("{}")
-    assert find_notebooks([tmp_path]) == [tmp_path / "a" / "x.ipynb", tmp_path / "y.ipynb"]
-    with pytest.raises(ValueError, match="no such file"):
-        find_notebooks([tmp_path / "missing"])
+def test_a_forged_result_channel_earns_nothing(graded) -> None:
+    grade = graded["grades"]["forge"]
+    assert _outcomes(grade)["q4"] != "correct"
 
 
-def test_cli_writes_csv_and_json_and_never_overwrites_without_force(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    submission = _with_cells(SOLVED, tmp_path / "sub" / "00_warmup.ipynb", [], {})
-    table, rows = tmp_path / "grades.csv", tmp_path / "grades.json"
-    assert main([str(submission), "--csv", str(table), "--json-out", str(rows)]) == 0
-    assert "4/4" in capsys.readouterr().out
-    with table.open() as handle:
-        lines = list(csv.DictReader(handle))
-    assert [(line["exercise"], line["outcome"]) for line in lines] == list(ALL_CORRECT.items())
-    assert json.loads(rows.read_text())[0]["correct"] == 4
-    assert main([str(submission), "--csv", str(table)]) == 2  # exists: refused
+def test_no_submission_was_read_changed_or_deleted(graded) -> None:
+    after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in graded["before"]}
+    assert after == graded["before"]
+    assert graded["grades"]["steal"]["notes"], "reading a classmate's file must fail and be noted"
+
+
+def test_outputs_are_written_by_the_grader_only(graded) -> None:
+    rows = list(csv.DictReader((graded["outputs"] / "grades.csv").open()))
+    assert rows and rows[0]["notebook"], "the CSV is the grader's, not 'forged'"
+    assert "forged" not in (graded["outputs"] / "grades.csv").read_text()
+
+
+def test_no_process_outlives_its_notebook(graded) -> None:
+    alive = subprocess.run(["pgrep", "-f", MARKER], capture_output=True, text=True).stdout
+    assert alive.strip() == ""
+
+
+def test_a_syntax_error_is_an_error_for_the_exercise_it_defines(graded) -> None:
+    grade = graded["grades"]["syn"]
+    q1 = next(e for e in grade["exercises"] if e["exercise"] == "q1")
+    assert q1["outcome"] == "error in your code"
+    assert "syntax error" in q1["message"] and "Cell " in q1["message"]
+    assert _outcomes(grade)["q3"] == "correct"
+
+
+def test_an_endless_notebook_is_stopped_and_counted_as_errors(graded) -> None:
+    grade = graded["grades"]["eve"]
+    assert "time limit" in (grade["error"] or "")
+    assert set(_outcomes(grade).values()) == {"error in your code"}
+
+
+def test_files_that_are_not_notebooks_are_errors_with_a_reason(graded) -> None:
+    broken = {Path(g["notebook"]).name: g for g in graded["all"] if "zed" in g["notebook"]}
+    assert "not valid JSON" in broken["00_warmup.ipynb"]["error"]
+    assert set(_outcomes(broken["00_warmup.ipynb"]).values()) == {"error in your code"}
+    assert "empty" in broken["empty.ipynb"]["error"]
+
+
+def test_cells_are_numbered_as_jupyterlab_shows_them(graded) -> None:
+    q1 = next(e for e in graded["grades"]["ann"]["exercises"] if e["exercise"] == "q1")
+    cells = nbformat.read(SOLVED, as_version=4).cells
+    assert "def conv_output_size" in cells[q1["cell"] - 1].source
+
+
+def test_a_directory_as_output_path_is_an_error_for_that_output_only(tmp_path: Path) -> None:
+    (tmp_path / "grades.csv").mkdir()
+    code = main([str(SOLVED), "--csv", str(tmp_path / "grades.csv"), "--force",
+                 "--json-out", str(tmp_path / "grades.json")])  # fmt: skip
+    assert code == 1
+    assert json.loads((tmp_path / "grades.json").read_text())[0]["score"] == 4
+
+
+def test_existing_outputs_are_not_overwritten_without_force(tmp_path: Path, capsys) -> None:
+    (tmp_path / "grades.csv").write_text("keep")
+    assert main([str(SOLVED), "--csv", str(tmp_path / "grades.csv")]) == 2
+    assert (tmp_path / "grades.csv").read_text() == "keep"
     assert "--force" in capsys.readouterr().err
-    assert main([str(tmp_path / "nothing-here")]) == 2
+
+
+def test_reading_a_non_notebook_raises_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "x.ipynb"
+    path.write_text('{"cells": 3}')
+    with pytest.raises(NotebookError, match="not a Jupyter notebook"):
+        read_submission(path)
+
+
+def test_the_sandbox_is_complete_here() -> None:
+    """CI installs bubblewrap (course.sh test); elsewhere the grader warns."""
+    if bwrap_path() is None:
+        pytest.skip("bwrap is not installed: the grader runs without a filesystem sandbox")
+    assert isolation_warnings() == []

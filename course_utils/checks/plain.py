@@ -66,6 +66,25 @@ class Opaque:
     type_name: str
 
 
+@dataclass(frozen=True)
+class Recipe:
+    """A checking instrument handed to the learner's function (e.g. a ``matmul`` that marks its
+    result), described by a registered kind and plain parameters so that it can be rebuilt in
+    another process. Objects with a ``__plain_recipe__()`` method returning ``(kind, params)``
+    become Recipes; :func:`to_live` rebuilds them with the factory registered for ``kind``."""
+
+    kind: str
+    params: tuple
+
+
+RECIPES: dict[str, Any] = {}
+
+
+def register_recipe(kind: str, factory: Any) -> None:
+    """Make ``factory(**params)`` the way to rebuild instruments of ``kind``."""
+    RECIPES[kind] = factory
+
+
 _SCALARS = (type(None), bool, int, float, complex, str, bytes, type(Ellipsis))
 
 
@@ -103,7 +122,7 @@ def _plain(value: Any, budget: _Budget, depth: int, allow_object: bool) -> Any:
     if depth > MAX_DEPTH:
         raise PlainError(f"the answer is nested more than {MAX_DEPTH} levels deep")
     cls = type(value)
-    if cls in _SCALARS or cls in (TensorData, DtypeName, Opaque):
+    if cls in _SCALARS or cls in (TensorData, DtypeName, Opaque, Recipe):
         return value  # already plain (plain data converts to itself)
     if issubclass(cls, np.ndarray):
         return _plain_array(value, budget, allow_object)
@@ -135,6 +154,11 @@ def _plain(value: Any, budget: _Budget, depth: int, allow_object: bool) -> Any:
         return DtypeName(np.dtype(value).name)
     if torch is not None and cls is torch.dtype:
         return DtypeName(str(value))
+    recipe = getattr(cls, "__plain_recipe__", None)
+    if recipe is not None and getattr(cls, "__module__", "").startswith("course_utils."):
+        kind, params = recipe(value)
+        plain_params = _plain(dict(params), budget, depth + 1, allow_object)
+        return Recipe(str(kind), tuple(sorted(plain_params.items())))
     return Opaque(_type_name(value))
 
 
@@ -241,6 +265,8 @@ def _encode(value: Any) -> Any:  # noqa: PLR0911 - one branch per plain type
         return {"__dtype__": value.name}
     if cls is Opaque:
         return {"__opaque__": value.type_name}
+    if cls is Recipe:
+        return {"__recipe__": value.kind, "params": _encode(dict(value.params))}
     raise PlainError(f"not plain data: {_type_name(value)}")
 
 
@@ -261,6 +287,9 @@ _TAGS = {
     "__tensor__": lambda d: TensorData(_checked_array(_from_npy(d["__tensor__"])), str(d["dtype"])),
     "__dtype__": lambda d: DtypeName(str(d["__dtype__"])),
     "__opaque__": lambda d: Opaque(str(d["__opaque__"])),
+    "__recipe__": lambda d: Recipe(
+        str(d["__recipe__"]), tuple(sorted(_decode(d["params"]).items()))
+    ),
 }
 
 
@@ -306,6 +335,12 @@ def to_live(value: Any) -> Any:
             raise PlainError("torch is not installed")
         dtype = getattr(torch, value.dtype.removeprefix("torch."))
         return torch.from_numpy(value.array.copy()).to(dtype)
+    if isinstance(value, Recipe):
+        if not RECIPES:
+            import course_utils.checks.instruments  # noqa: F401 - registers the instruments
+        if value.kind not in RECIPES:
+            raise PlainError(f"unknown instrument {value.kind!r}")
+        return RECIPES[value.kind](**{k: to_live(v) for k, v in value.params})
     if isinstance(value, DtypeName):
         if value.name.startswith("torch."):
             return getattr(torch, value.name.removeprefix("torch."))

@@ -1,0 +1,1 @@
+"""Classroom grading: sandboxed execution, trusted judging, gradebooks, feedback, reports."""
