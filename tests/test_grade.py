@@ -205,3 +205,37 @@ def test_the_sandbox_is_complete_here() -> None:
     if bwrap_path() is None:
         pytest.skip("bwrap is not installed: the grader runs without a filesystem sandbox")
     assert isolation_warnings() == []
+
+
+def test_one_command_writes_gradebook_feedback_gradescope_and_report(tmp_path: Path) -> None:
+    """Three students, two sets (one student misses a set, one notebook is broken)."""
+    folder, out = tmp_path / "submissions", tmp_path / "out"
+    _notebook(SOLVED, folder / "ann" / "00_warmup.ipynb")
+    _notebook(
+        ROOT / "solutions" / "02_fft_convolution.ipynb", folder / "ann" / "02_fft_convolution.ipynb"
+    )
+    _notebook(SOLVED, folder / "ben" / "00_warmup.ipynb", replace=WRONG_Q4)
+    _notebook(
+        ROOT / "exercises" / "02_fft_convolution.ipynb", folder / "ben" / "02_fft_convolution.ipynb"
+    )
+    (folder / "cat").mkdir()
+    (folder / "cat" / "00_warmup.ipynb").write_text("{ broken")
+    code = main([str(folder), "--gradebook", str(out / "gradebook.csv"),
+                 "--feedback", str(out / "feedback"), "--gradescope", str(out / "gradescope"),
+                 "--report", str(out / "report.html"), "--timeout", "60"])  # fmt: skip
+    assert code == 0
+    rows = {r["student"]: r for r in csv.DictReader((out / "gradebook.csv").open())}
+    assert set(rows) == {"ann", "ben", "cat"}
+    fft_max = float(rows["ann"]["max"]) - 4
+    assert float(rows["ann"]["total"]) == 4 + fft_max
+    assert (
+        float(rows["ben"]["ex00_warmup"]) == 3 and float(rows["ben"]["ex02_fft_convolution"]) == 0
+    )
+    assert rows["ben"]["ex00_warmup.q4"] in ("0", "0.0")
+    assert float(rows["cat"]["total"]) == 0 and rows["cat"]["flags"]
+    results = json.loads((out / "gradescope" / "ben" / "results.json").read_text())
+    assert results["score"] == 3 and any("q4" in t["name"] for t in results["tests"])
+    feedback = (out / "feedback" / "ben.md").read_text()
+    assert "not yet" in feedback and "typical mistake" in feedback
+    report = (out / "report.html").read_text()
+    assert "data:image/png;base64," in report and "cat" in report

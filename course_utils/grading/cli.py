@@ -195,6 +195,7 @@ def _write_outputs(args: argparse.Namespace, grades: list[NotebookGrade]) -> int
         if target is None:
             continue
         try:
+            target.parent.mkdir(parents=True, exist_ok=True)
             write(target)
             print(f"wrote {target}", file=sys.stderr)
         except (OutputPathError, OSError) as error:

@@ -309,7 +309,7 @@ def _notebook_process(job: dict[str, Any], write_fd: int, namespaced: bool) -> N
     try:
         payload = encode(run_job(job))
     except BaseException as error:  # noqa: BLE001
-        payload = encode({"crashed": f"{type(error).__name__}"})
+        payload = encode({"crashed": f"{type(error).__name__}: {str(error)[:200]}"})
     with os.fdopen(write_fd, "wb") as out:
         write_frame(out, payload)
     os._exit(0)

@@ -56,8 +56,10 @@ def grade_one(path: Path, student: str, zygote: Zygote) -> NotebookGrade:
     ]
     job, cases = judge.build_job(submission, problems)
     answers, failure = zygote.run(job)
-    if answers is None:
-        judge.all_errors(grade, problems, failure or "no answers")
+    if answers is None or "crashed" in answers:
+        crash = answers.get("crashed") if isinstance(answers, dict) else None
+        reason = failure or f"the grading process failed ({crash})"
+        judge.all_errors(grade, problems, reason)
         return grade
     judge.grade_answers(submission, grade, problems, answers, cases)
     return grade
