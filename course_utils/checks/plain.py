@@ -336,7 +336,7 @@ def to_live(value: Any) -> Any:
         dtype = getattr(torch, value.dtype.removeprefix("torch."))
         return torch.from_numpy(value.array.copy()).to(dtype)
     if isinstance(value, Recipe):
-        if not RECIPES:
+        if value.kind not in RECIPES:
             import course_utils.checks.instruments  # noqa: F401 - registers the instruments
         if value.kind not in RECIPES:
             raise PlainError(f"unknown instrument {value.kind!r}")
