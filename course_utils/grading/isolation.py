@@ -173,6 +173,8 @@ def _bwrap_arguments() -> list[str]:
         "OMP_WAIT_POLICY": "PASSIVE",
         "OPENBLAS_NUM_THREADS": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
+        # the same course_utils as the grader's (its folder is the only one bound there)
+        "PYTHONPATH": str(package.parent),
         "COURSE_QUICK": os.environ.get("COURSE_QUICK", ""),
     }
     for key, value in env.items():
