@@ -1,37 +1,169 @@
 """Checks for ``exercises/02_fft_convolution.ipynb``: convolution through the FFT.
 
 q1 circular convolution, q2 linear convolution by zero padding, q3 2-D valid
-cross-correlation with real FFTs, q4 the transform length, q5 the model crossover.
+cross-correlation with real FFTs, q4 the transform length, q5 the model crossover of a layer
+with channels.
+
+How the checks know the FFT was used. q1-q3 ask for the convolution theorem, and a direct sum
+(``np.convolve``, ``scipy.signal``, loops) gives the same numbers. So their functions receive
+the transforms to use as arguments -- ``fft``/``ifft``, ``rfft``/``irfft``, ``rfft2``/``irfft2``,
+NumPy's by default -- and the check passes its own pair, :class:`ScaledTransform`: NumPy's
+transform times a constant ``c`` (forward) and ``1 / c`` (inverse), ``c`` drawn per case from
+0.3 .. 4, never 1. It is still a transform pair, ``inverse(forward(v)) == v``, and accepts every
+argument NumPy's does (``n``, ``s``, ``axes``), so padding, conjugates, flips and crops all work
+as usual; but the convolution theorem computed with it (two forward transforms, one inverse)
+gives ``c`` times the convolution. Anything that does not go through the spectra of the given
+pair -- a direct sum, NumPy's own FFT, SciPy -- is off by the factor ``c`` (or ``c**2``, ``1/c``
+when only one side of the pair is used): far outside the tolerance, and named by a Mistake.
+The references are FFT-free (direct sums) times the gain the case's pair implies. The prompts
+say all this; the scale is not a secret, a learner simply has to use the transforms given.
 
 Tolerances. The FFT's round-off on an output is of order ``eps * log2(L) * ||x|| * ||w||``
 (Euclidean norms; each inverse-transform output mixes every frequency). The cases use
 standard-normal float64 data of at most a few thousand samples, so ``||x|| * ||w|| < 10^3``
-and ``log2(L) < 12``: the bound is below ``2.2e-16 * 12 * 1e3 ~ 3e-12`` (measured: ~1e-14).
-``atol = 1e-9`` with ``rtol = 1e-7`` leaves a margin of 300x over the bound, while every
-wrong answer below is off by O(1) on random data.
+and ``log2(L) < 12``: the bound is below ``2.2e-16 * 12 * 1e3 ~ 3e-12`` (measured: ~1e-14),
+and the scales (at most 4) multiply it by at most 4. ``atol = 1e-9`` with ``rtol = 1e-7`` leaves
+a margin of 80x over the bound, while every wrong answer below is off by O(1) on random data.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.fft
 import scipy.signal
 
-from course_utils.checks import Case, ExerciseSet, FunctionProblem, Mistake, ValueProblem
+from course_utils.checks import Case, ExerciseSet, FunctionProblem, Mistake, WrongAnswer
+from course_utils.checks.wrong_answers import returns_transpose
 from course_utils.conv import conv2d_direct
 
 RTOL, ATOL = 1e-7, 1e-9  # float64 FFT round-off is ~1e-14 here; see the module docstring
 
 
+# -- the check's transform pairs --------------------------------------------------------------
+
+_TRANSFORMS = ("fft", "ifft", "rfft", "irfft", "rfft2", "irfft2")
+
+
+@dataclass(frozen=True)
+class ScaledTransform:
+    """``scale`` times NumPy's ``np.fft.<name>``: the transform a check hands to the learner.
+
+    A forward transform scaled by ``c`` and its inverse scaled by ``1 / c`` are still a
+    transform pair; the convolution theorem with them gives ``c`` times the convolution.
+    """
+
+    name: str
+    scale: float
+
+    def __post_init__(self) -> None:
+        if self.name not in _TRANSFORMS:
+            raise ValueError(f"unknown transform {self.name!r}")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> np.ndarray:
+        return self.scale * getattr(np.fft, self.name)(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<np.fft.{self.name} of the check, scaled by {self.scale:g}>"
+
+    def __plain_recipe__(self) -> tuple[str, dict[str, Any]]:
+        """How the classroom grader rebuilds this transform in the learner's process."""
+        return "scaled_fft", {"name": self.name, "scale": self.scale}
+
+
+try:  # the grader rebuilds instruments from plain data where the engine supports it
+    from course_utils.checks.plain import register_recipe
+except ImportError:  # pragma: no cover - an engine without instrument recipes
+    pass
+else:
+    register_recipe("scaled_fft", ScaledTransform)
+
+# Never 1 (the plain convolution would pass), spread over an order of magnitude either way.
+_SCALES = (2.5, 0.4, 3.0, 0.5, 1.75, 0.3, 4.0, 0.6, 1.5, 2.25, 0.7, 3.5)
+
+
+def _pair(forward: str, inverse: str, index: int) -> dict[str, ScaledTransform]:
+    scale = _SCALES[index % len(_SCALES)]
+    return {forward: ScaledTransform(forward, scale), inverse: ScaledTransform(inverse, 1 / scale)}
+
+
+def _scale(transform: Any) -> float:
+    return transform.scale if isinstance(transform, ScaledTransform) else 1.0
+
+
+def _gain(forward: Any, inverse: Any) -> float:
+    """What the convolution theorem with this pair multiplies the convolution by."""
+    return _scale(forward) ** 2 * _scale(inverse)
+
+
+def _with_transforms(cases: list[Case], forward: str, inverse: str) -> list[Case]:
+    """Every case, with the check's transform pair added as keyword arguments."""
+    out = []
+    for index, case in enumerate(cases):
+        pair = _pair(forward, inverse, index)
+        label = f"{case.label}; the check's {forward}/{inverse} (scale {pair[forward].scale:g})"
+        out.append(Case(case.args, {**case.kwargs, **pair}, label=label))
+    return out
+
+
+_NOT_FROM_TRANSFORMS = (
+    "the result is not built from the transforms passed to your function. The check passes its "
+    "own `{f}` and `{i}` (NumPy's, scaled by a constant): compute the spectra with `{f}`, "
+    "multiply them, and go back with `{i}`; np.fft itself, np.convolve, scipy.signal or a "
+    "direct sum give numbers off by that constant."
+)
+_INVERSE_NOT_GIVEN = (
+    "the spectra come from the `{f}` passed to your function, but the way back does not: use "
+    "the `{i}` argument for the inverse transform too."
+)
+_FORWARD_NOT_GIVEN = (
+    "the inverse is the `{i}` passed to your function, but the spectra are not from its `{f}`: "
+    "transform x and w with the `{f}` argument."
+)
+
+
+def _transform_mistakes(
+    direct: Callable[..., np.ndarray], forward: str, inverse: str
+) -> list[Mistake]:
+    """The three ways of not using the given pair: neither side, only the forward, only the
+    inverse (``direct`` computes the plain convolution from the case's arrays)."""
+
+    def plain(*args: Any, **kwargs: Any) -> np.ndarray:
+        return direct(*args)
+
+    def forward_only(*args: Any, **kwargs: Any) -> np.ndarray:
+        return _scale(kwargs.get(forward)) ** 2 * direct(*args)
+
+    def inverse_only(*args: Any, **kwargs: Any) -> np.ndarray:
+        return _scale(kwargs.get(inverse)) * direct(*args)
+
+    names = {"f": forward, "i": inverse}
+    return [
+        Mistake(_NOT_FROM_TRANSFORMS.format(**names), plain),
+        Mistake(_INVERSE_NOT_GIVEN.format(**names), forward_only),
+        Mistake(_FORWARD_NOT_GIVEN.format(**names), inverse_only),
+    ]
+
+
 # -- q1: circular convolution ----------------------------------------------------------------
 
 
-def _circular_reference(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+def _circular_direct(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """y[m] = sum_t w[t] * x[(m - t) mod n], without any FFT: (n,) float64."""
     out = np.zeros(len(x))
     for t, tap in enumerate(w):
         out += tap * np.roll(x, t)
     return out
+
+
+def _circular_reference(
+    x: np.ndarray, w: np.ndarray, fft: Any = np.fft.fft, ifft: Any = np.fft.ifft
+) -> np.ndarray:
+    """The circular convolution times the gain of the transform pair (1 for NumPy's)."""
+    return _gain(fft, ifft) * _circular_direct(x, w)
 
 
 def _circular_cases() -> list[Case]:
@@ -49,20 +181,63 @@ def _circular_cases() -> list[Case]:
         n = int(rng.integers(6, 64))
         k = int(rng.integers(3, n + 1))
         cases.append(Case((rng.standard_normal(n), rng.standard_normal(k)), label=f"n={n}, k={k}"))
-    return cases
+    return _with_transforms(cases, "fft", "ifft")
 
 
-def _circular_correlation(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    n = len(x)
-    return np.fft.ifft(np.fft.fft(x) * np.conj(np.fft.fft(w, n))).real
+def _circular_correlation(x, w, fft=np.fft.fft, ifft=np.fft.ifft) -> np.ndarray:
+    direct = np.zeros(len(x))
+    for t, tap in enumerate(w):
+        direct += tap * np.roll(x, -t)
+    return _gain(fft, ifft) * direct
 
 
-def _linear_not_circular(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    return np.convolve(x, w)
+def _linear_not_circular(x, w, fft=np.fft.fft, ifft=np.fft.ifft) -> np.ndarray:
+    return _gain(fft, ifft) * np.convolve(x, w)
 
 
-def _centred_kernel(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    return np.roll(_circular_reference(x, w), -(len(w) // 2))
+def _centred_kernel(x, w, fft=np.fft.fft, ifft=np.fft.ifft) -> np.ndarray:
+    return np.roll(_circular_reference(x, w, fft, ifft), -(len(w) // 2))
+
+
+# Wrong answers as a learner writes them.
+
+
+def _learner_circular(x, w, fft=np.fft.fft, ifft=np.fft.ifft):
+    return ifft(fft(x) * fft(w, len(x))).real
+
+
+def _learner_numpy_fft(x, w, fft=np.fft.fft, ifft=np.fft.ifft):
+    return np.fft.ifft(np.fft.fft(x) * np.fft.fft(w, len(x))).real
+
+
+def _learner_roll_sum(x, w, fft=np.fft.fft, ifft=np.fft.ifft):
+    return sum(tap * np.roll(x, t) for t, tap in enumerate(w))
+
+
+def _learner_numpy_inverse(x, w, fft=np.fft.fft, ifft=np.fft.ifft):
+    return np.fft.ifft(fft(x) * fft(w, len(x))).real
+
+
+def _learner_conjugate(x, w, fft=np.fft.fft, ifft=np.fft.ifft):
+    return ifft(fft(x) * np.conj(fft(w, len(x)))).real
+
+
+def _learner_complex(x, w, fft=np.fft.fft, ifft=np.fft.ifft):
+    return ifft(fft(x) * fft(w, len(x)))
+
+
+def _learner_linear(x, w, fft=np.fft.fft, ifft=np.fft.ifft):
+    size = len(x) + len(w) - 1
+    return ifft(fft(x, size) * fft(w, size)).real
+
+
+def _learner_centred(x, w, fft=np.fft.fft, ifft=np.fft.ifft):
+    padded = np.roll(np.pad(w, (0, len(x) - len(w))), -(len(w) // 2))
+    return ifft(fft(x) * fft(padded)).real
+
+
+def _learner_kernel_not_padded(x, w, fft=np.fft.fft, ifft=np.fft.ifft):
+    return ifft(fft(x) * fft(w)).real
 
 
 q1 = FunctionProblem(
@@ -75,12 +250,13 @@ q1 = FunctionProblem(
     hints=[
         "The convolution theorem: the DFT of a circular convolution is the product of the "
         "two DFTs. Both spectra must have the same length n, so the kernel is zero-padded "
-        "to n first.",
-        "Use `np.fft.fft(w, n)` to pad and transform the kernel. Multiply the spectra as they "
-        "are (no conjugate: that would reverse the kernel), transform back with `np.fft.ifft` "
-        "and keep the real part: the imaginary part is round-off.",
+        "to n first. Use the `fft` and `ifft` your function receives.",
+        "`fft(w, n)` pads and transforms the kernel. Multiply the spectra as they are (no "
+        "conjugate: that would reverse the kernel), transform back with `ifft` and keep the "
+        "real part: the imaginary part is round-off.",
     ],
     mistakes=[
+        *_transform_mistakes(_circular_direct, "fft", "ifft"),
         Mistake(
             "this is a circular cross-correlation, i.e. the kernel is reversed. Conjugating a "
             "spectrum reverses its signal; a convolution multiplies the spectra as they are.",
@@ -97,14 +273,30 @@ q1 = FunctionProblem(
             _centred_kernel,
         ),
     ],
+    wrong_answers=[
+        WrongAnswer("np.fft instead of the transforms given", _learner_numpy_fft, "not built"),
+        WrongAnswer("a direct sum of rolled copies", _learner_roll_sum, "not built"),
+        WrongAnswer("the inverse from np.fft", _learner_numpy_inverse, "the way back"),
+        WrongAnswer("the kernel's spectrum conjugated", _learner_conjugate, "reversed"),
+        WrongAnswer("the complex result returned", _learner_complex, "complex"),
+        WrongAnswer("padded to n + k - 1", _learner_linear, "linear convolution"),
+        WrongAnswer("kernel centred", _learner_centred, "centred"),
+        WrongAnswer("kernel not padded to n", _learner_kernel_not_padded, "broadcast"),
+    ],
 )
 
 
 # -- q2: linear convolution by zero padding ---------------------------------------------------
 
 
-def _linear_reference(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+def _linear_direct(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.convolve(x, w)  # the direct sum: the FFT-free reference
+
+
+def _linear_reference(
+    x: np.ndarray, w: np.ndarray, rfft: Any = np.fft.rfft, irfft: Any = np.fft.irfft
+) -> np.ndarray:
+    return _gain(rfft, irfft) * _linear_direct(x, w)
 
 
 def _linear_cases() -> list[Case]:
@@ -122,27 +314,60 @@ def _linear_cases() -> list[Case]:
     for _ in range(4):
         n, k = int(rng.integers(5, 80)), int(rng.integers(2, 20))
         cases.append(Case((rng.standard_normal(n), rng.standard_normal(k)), label=f"n={n}, k={k}"))
-    return cases
+    return _with_transforms(cases, "rfft", "irfft")
 
 
-def _padded_too_little(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+def _padded_too_little(x, w, rfft=np.fft.rfft, irfft=np.fft.irfft) -> np.ndarray:
     length = max(len(x), len(w))
-    return np.fft.irfft(np.fft.rfft(x, length) * np.fft.rfft(w, length), length)
+    return irfft(rfft(x, length) * rfft(w, length), length)
 
 
-def _one_too_short(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+def _one_too_short(x, w, rfft=np.fft.rfft, irfft=np.fft.irfft) -> np.ndarray:
     length = len(x) + len(w) - 2
-    return np.fft.irfft(np.fft.rfft(x, length) * np.fft.rfft(w, length), length)
+    return irfft(rfft(x, length) * rfft(w, length), length)
 
 
-def _not_cropped_power_of_two(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+def _not_cropped_power_of_two(x, w, rfft=np.fft.rfft, irfft=np.fft.irfft) -> np.ndarray:
     length = 1 << (len(x) + len(w) - 2).bit_length()
-    return np.fft.irfft(np.fft.rfft(x, length) * np.fft.rfft(w, length), length)
+    return irfft(rfft(x, length) * rfft(w, length), length)
 
 
-def _irfft_without_length(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+def _irfft_without_length(x, w, rfft=np.fft.rfft, irfft=np.fft.irfft) -> np.ndarray:
     length = len(x) + len(w) - 1
-    return np.fft.irfft(np.fft.rfft(x, length) * np.fft.rfft(w, length))
+    return irfft(rfft(x, length) * rfft(w, length))
+
+
+def _first_n_only(x, w, rfft=np.fft.rfft, irfft=np.fft.irfft) -> np.ndarray:
+    return _linear_reference(x, w, rfft, irfft)[: len(x)]
+
+
+def _learner_linear_fft(x, w, rfft=np.fft.rfft, irfft=np.fft.irfft):
+    size = len(x) + len(w) - 1
+    length = scipy.fft.next_fast_len(size, real=True)
+    return irfft(rfft(x, length) * rfft(w, length), length)[:size]
+
+
+def _learner_scipy_fftconvolve(x, w, rfft=np.fft.rfft, irfft=np.fft.irfft):
+    return scipy.signal.fftconvolve(x, w)
+
+
+def _learner_numpy_rfft(x, w, rfft=np.fft.rfft, irfft=np.fft.irfft):
+    size = len(x) + len(w) - 1
+    return np.fft.irfft(np.fft.rfft(x, size) * np.fft.rfft(w, size), size)
+
+
+def _learner_only_forward_given(x, w, rfft=np.fft.rfft, irfft=np.fft.irfft):
+    size = len(x) + len(w) - 1
+    return np.fft.irfft(rfft(x, size) * rfft(w, size), size)
+
+
+def _learner_same_length(x, w, rfft=np.fft.rfft, irfft=np.fft.irfft):
+    size = len(x) + len(w) - 1
+    return irfft(rfft(x, size) * rfft(w, size), size)[: len(x)]
+
+
+def _np_convolve(x, w, rfft=np.fft.rfft, irfft=np.fft.irfft):
+    return np.convolve(x, w)
 
 
 q2 = FunctionProblem(
@@ -155,12 +380,13 @@ q2 = FunctionProblem(
     hints=[
         "A circular convolution of length L equals the linear one when nothing wraps around: "
         "the linear result has n + k - 1 samples, so L must be at least that long. Pad both "
-        "signals with zeros to L before transforming.",
-        "`np.fft.rfft(x, L)` pads and transforms in one call. Give the length to the inverse "
-        "as well, `np.fft.irfft(..., L)` (without it, an odd L comes back one sample short), "
-        "and return only the first n + k - 1 samples if L is longer.",
+        "signals with zeros to L before transforming, with the `rfft` your function receives.",
+        "`rfft(x, L)` pads and transforms in one call. Give the length to the inverse as "
+        "well, `irfft(..., L)` (without it, an odd L comes back one sample short), and return "
+        "only the first n + k - 1 samples if L is longer.",
     ],
     mistakes=[
+        *_transform_mistakes(_linear_direct, "rfft", "irfft"),
         Mistake(
             "circular wrap-around: the transforms were padded too little, so the end of the "
             "linear result wrapped onto its beginning.",
@@ -181,6 +407,22 @@ q2 = FunctionProblem(
             "too few, and the values are those of a different (even) length.",
             _irfft_without_length,
         ),
+        Mistake(
+            "only the first len(x) samples are returned: the full convolution has "
+            "n + k - 1 of them (the kernel's tail runs past the end of x).",
+            _first_n_only,
+        ),
+    ],
+    wrong_answers=[
+        WrongAnswer("np.convolve", _np_convolve, "not built"),
+        WrongAnswer("scipy.signal.fftconvolve", _learner_scipy_fftconvolve, "not built"),
+        WrongAnswer("NumPy's own rfft/irfft", _learner_numpy_rfft, "not built"),
+        WrongAnswer("the inverse from np.fft", _learner_only_forward_given, "the way back"),
+        WrongAnswer("padded to max(n, k)", _padded_too_little, "wrap-around"),
+        WrongAnswer("padded to n + k - 2", _one_too_short, "one sample short"),
+        WrongAnswer("power of two, not cropped", _not_cropped_power_of_two, "not cropped"),
+        WrongAnswer("irfft without the length", _irfft_without_length, "without the length"),
+        WrongAnswer("cropped to len(x)", _learner_same_length, "first len(x)"),
     ],
 )
 
@@ -188,8 +430,14 @@ q2 = FunctionProblem(
 # -- q3: 2-D valid cross-correlation with real FFTs -------------------------------------------
 
 
-def _correlate_reference(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+def _correlate_direct(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return conv2d_direct(x, w)  # shift-and-add: the FFT-free reference
+
+
+def _correlate_reference(
+    x: np.ndarray, w: np.ndarray, rfft2: Any = np.fft.rfft2, irfft2: Any = np.fft.irfft2
+) -> np.ndarray:
+    return _gain(rfft2, irfft2) * _correlate_direct(x, w)
 
 
 def _correlate_cases() -> list[Case]:
@@ -214,31 +462,66 @@ def _correlate_cases() -> list[Case]:
         h, w = int(rng.integers(8, 48)), int(rng.integers(8, 48))
         kh, kw = int(rng.integers(2, min(h, 12))), int(rng.integers(2, min(w, 12)))
         cases.append(case(h, w, kh, kw, f"x ({h}, {w}), w ({kh}, {kw})"))
-    return cases
+    return _with_transforms(cases, "rfft2", "irfft2")
 
 
-def _flipped_kernel(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    return scipy.signal.fftconvolve(x, w, mode="valid")
+def _flipped_kernel(x, w, rfft2=np.fft.rfft2, irfft2=np.fft.irfft2) -> np.ndarray:
+    return _gain(rfft2, irfft2) * scipy.signal.fftconvolve(x, w, mode="valid")
 
 
 def _full_convolution_of_flipped(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return scipy.signal.fftconvolve(x, w[::-1, ::-1], mode="full")
 
 
-def _crop_from_start(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+def _crop_from_start(x, w, rfft2=np.fft.rfft2, irfft2=np.fft.irfft2) -> np.ndarray:
     out_h, out_w = x.shape[0] - w.shape[0] + 1, x.shape[1] - w.shape[1] + 1
-    return _full_convolution_of_flipped(x, w)[:out_h, :out_w]
+    return _gain(rfft2, irfft2) * _full_convolution_of_flipped(x, w)[:out_h, :out_w]
 
 
-def _crop_one_late(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+def _crop_one_late(x, w, rfft2=np.fft.rfft2, irfft2=np.fft.irfft2) -> np.ndarray:
     (h, wd), (kh, kw) = x.shape, w.shape
-    return _full_convolution_of_flipped(x, w)[kh : h + 1, kw : wd + 1]
+    return _gain(rfft2, irfft2) * _full_convolution_of_flipped(x, w)[kh : h + 1, kw : wd + 1]
 
 
-def _irfft2_without_shape(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+def _irfft2_without_shape(x, w, rfft2=np.fft.rfft2, irfft2=np.fft.irfft2) -> np.ndarray:
     (h, wd), (kh, kw) = x.shape, w.shape
-    spectrum = np.fft.rfft2(x) * np.conj(np.fft.rfft2(w, s=x.shape))
-    return np.fft.irfft2(spectrum)[: h - kh + 1, : wd - kw + 1]
+    spectrum = rfft2(x) * np.conj(rfft2(w, s=x.shape))
+    return irfft2(spectrum)[: h - kh + 1, : wd - kw + 1]
+
+
+def _learner_correlate(x, w, rfft2=np.fft.rfft2, irfft2=np.fft.irfft2):
+    (h, wd), (kh, kw) = x.shape, w.shape
+    spectrum = rfft2(x) * np.conj(rfft2(w, s=x.shape))
+    return irfft2(spectrum, s=x.shape)[: h - kh + 1, : wd - kw + 1]
+
+
+def _learner_no_conjugate(x, w, rfft2=np.fft.rfft2, irfft2=np.fft.irfft2):
+    (h, wd), (kh, kw) = x.shape, w.shape
+    full = (h + kh - 1, wd + kw - 1)
+    spectrum = rfft2(x, s=full) * rfft2(w, s=full)
+    return irfft2(spectrum, s=full)[kh - 1 : h, kw - 1 : wd]
+
+
+def _learner_flip_crop_from_start(x, w, rfft2=np.fft.rfft2, irfft2=np.fft.irfft2):
+    (h, wd), (kh, kw) = x.shape, w.shape
+    full = (h + kh - 1, wd + kw - 1)
+    spectrum = rfft2(x, s=full) * rfft2(w[::-1, ::-1], s=full)
+    return irfft2(spectrum, s=full)[: h - kh + 1, : wd - kw + 1]
+
+
+def _learner_flip_crop_one_late(x, w, rfft2=np.fft.rfft2, irfft2=np.fft.irfft2):
+    (h, wd), (kh, kw) = x.shape, w.shape
+    full = (h + kh - 1, wd + kw - 1)
+    spectrum = rfft2(x, s=full) * rfft2(w[::-1, ::-1], s=full)
+    return irfft2(spectrum, s=full)[kh : h + 1, kw : wd + 1]
+
+
+def _learner_scipy_correlate2d(x, w, rfft2=np.fft.rfft2, irfft2=np.fft.irfft2):
+    return scipy.signal.correlate2d(x, w, mode="valid")
+
+
+def _learner_numpy_rfft2(x, w, rfft2=np.fft.rfft2, irfft2=np.fft.irfft2):
+    return _learner_correlate(x, w, np.fft.rfft2, np.fft.irfft2)
 
 
 q3 = FunctionProblem(
@@ -252,12 +535,13 @@ q3 = FunctionProblem(
         "Two routes give a cross-correlation: multiply the image's spectrum by the *conjugate* "
         "of the kernel's, or flip the kernel and convolve. Then decide which outputs of the "
         "circular (or full) result are the valid ones: those where the whole kernel lies "
-        "inside the image.",
+        "inside the image. Use the `rfft2` and `irfft2` your function receives.",
         "With the conjugate and transforms of size exactly (H, W), output (i, j) of the "
         "circular result reads x[i + u, j + v]: the first H - kh + 1 rows and W - kw + 1 "
-        "columns never wrap around. Remember `s=` in `np.fft.irfft2(..., s=(H, W))`.",
+        "columns never wrap around. Remember `s=` in `irfft2(..., s=(H, W))`.",
     ],
     mistakes=[
+        *_transform_mistakes(_correlate_direct, "rfft2", "irfft2"),
         Mistake(
             "the kernel is flipped: that is a true convolution; deep-learning layers compute "
             "cross-correlation.",
@@ -276,6 +560,15 @@ q3 = FunctionProblem(
             "sample shorter, and every value changes.",
             _irfft2_without_shape,
         ),
+    ],
+    wrong_answers=[
+        WrongAnswer("scipy.signal.correlate2d", _learner_scipy_correlate2d, "not built"),
+        WrongAnswer("NumPy's own rfft2/irfft2", _learner_numpy_rfft2, "not built"),
+        WrongAnswer("no conjugate, no flip", _learner_no_conjugate, "flipped"),
+        WrongAnswer("crop from the start", _learner_flip_crop_from_start, "wrong place"),
+        WrongAnswer("crop one late", _learner_flip_crop_one_late, "off by one"),
+        WrongAnswer("irfft2 without s=", _irfft2_without_shape, "without `s=`"),
+        WrongAnswer("output transposed", returns_transpose(_learner_correlate), "transpose"),
     ],
 )
 
@@ -328,6 +621,28 @@ def _complex_lengths(n: int, k: int, mode: str = "full") -> int:
     return scipy.fft.next_fast_len(n + k - 1 if mode == "full" else n, real=False)
 
 
+def _one_too_long(n: int, k: int, mode: str = "full") -> int:
+    return scipy.fft.next_fast_len(n + k if mode == "full" else n, real=True)
+
+
+def _learner_length(n, k, mode="full"):
+    needed = n + k - 1 if mode == "full" else n
+    return scipy.fft.next_fast_len(needed, real=True)
+
+
+def _learner_float_power_of_two(n, k, mode="full"):
+    needed = n + k - 1 if mode == "full" else n
+    return 2 ** np.ceil(np.log2(needed))
+
+
+def _learner_mode_ignored(n, k, mode="full"):
+    return scipy.fft.next_fast_len(n + k - 1, real=True)
+
+
+def _learner_no_real_flag(n, k, mode="full"):
+    return scipy.fft.next_fast_len(n + k - 1 if mode == "full" else n)
+
+
 q4 = FunctionProblem(
     "q4",
     "fft_length",
@@ -369,55 +684,177 @@ q4 = FunctionProblem(
             "real transforms rfft/irfft are fast for lengths made of 2, 3 and 5 only.",
             _complex_lengths,
         ),
+        Mistake(
+            "one sample too long for mode='full': the linear convolution has n + k - 1 "
+            "outputs, not n + k.",
+            _one_too_long,
+        ),
+    ],
+    wrong_answers=[
+        WrongAnswer("next power of two", _power_of_two, "power of two"),
+        WrongAnswer("a power of two as a float", _learner_float_power_of_two, "expected an int"),
+        WrongAnswer("n for mode='full'", _not_enough_padding, "not enough padding"),
+        WrongAnswer("not rounded to a fast length", _not_rounded, "not rounded up"),
+        WrongAnswer("mode ignored", _learner_mode_ignored, "mode='valid'"),
+        WrongAnswer("real=True left out", _learner_no_real_flag, "complex"),
+        WrongAnswer("n + k", _one_too_long, "n + k - 1"),
     ],
 )
 
 
-# -- q5: the crossover of the cost model ---------------------------------------------------
+# -- q5: the crossover of the cost model, with channels ------------------------------------
 
 
-def _model_crossover(
-    n: int = 512, transforms: int = 3, log_of_points: bool = True, flops_per_tap: int = 2
+def _crossover(
+    n: int,
+    channels_in: int = 1,
+    channels_out: int = 1,
+    *,
+    shared: bool = True,
+    log_of_points: bool = True,
+    flops_per_tap: int = 2,
+    products_per_pair: bool = True,
+    kernel_transforms: bool = True,
 ) -> int:
-    """Smallest k with direct cost 2*k^2*(n-k+1)^2 above the FFT model on an n x n grid."""
+    """Smallest k whose direct cost exceeds the FFT model (the keywords build the mistakes)."""
+    c, k_out = channels_in, channels_out
     points = n * n
-    log_term = np.log2(points) if log_of_points else np.log2(n)
-    fft = transforms * 2.5 * points * log_term + 6 * n * (n // 2 + 1)
+    per_transform = 2.5 * points * (np.log2(points) if log_of_points else np.log2(n))
+    if not shared:
+        transforms = 3 * c * k_out
+    else:
+        transforms = c + k_out + (c * k_out if kernel_transforms else 0)
+    pairs = c * k_out if products_per_pair else 1
+    fft = transforms * per_transform + 6 * pairs * n * (n // 2 + 1)
+    for k in range(1, n + 1):
+        if flops_per_tap * c * k_out * k**2 * (n - k + 1) ** 2 > fft:
+            return k
+    raise ValueError(f"the direct method never costs more for n={n}")  # not in the cases
+
+
+def _crossover_reference(n: int, channels_in: int = 1, channels_out: int = 1) -> int:
+    """Smallest k with 2 C K k^2 (n - k + 1)^2 > (C + CK + K) 2.5 N log2 N + 6 CK L (L//2 + 1)."""
+    return _crossover(n, channels_in, channels_out)
+
+
+def _crossover_cases() -> list[Case]:
+    specs = [
+        (512, 1, 1, " (one channel: the lesson's model)"),
+        (256, 3, 64, " (an RGB image into 64 channels)"),
+        (56, 64, 64, " (a ResNet layer)"),
+        (100, 16, 32, ""),
+        (37, 8, 8, " (odd size)"),
+        (1000, 1, 1, ""),
+        (64, 1, 128, ""),
+        (129, 32, 1, " (odd size)"),
+        (2048, 4, 4, ""),
+        (40, 2, 3, ""),
+    ]
+    cases = []
+    for n, c, k, note in specs:
+        label = f"n={n}, channels_in={c}, channels_out={k}{note}"
+        cases.append(Case((n,), {"channels_in": c, "channels_out": k}, label=label))
+    return cases
+
+
+def _mistake(**change: Any) -> Callable[..., int]:
+    def wrong(n: int, channels_in: int = 1, channels_out: int = 1) -> int:
+        return _crossover(n, channels_in, channels_out, **change)
+
+    return wrong
+
+
+def _largest_still_cheaper(n: int, channels_in: int = 1, channels_out: int = 1) -> int:
+    return _crossover(n, channels_in, channels_out) - 1
+
+
+def _learner_crossover(n, channels_in=1, channels_out=1):
+    c, k_out = channels_in, channels_out
+    big_n = n * n
+    fft = (c + c * k_out + k_out) * 2.5 * big_n * np.log2(big_n)
+    fft += 6 * c * k_out * n * (n // 2 + 1)
     k = 1
-    while flops_per_tap * k**2 * (n - k + 1) ** 2 <= fft:
+    while 2 * c * k_out * k**2 * (n - k + 1) ** 2 <= fft:
         k += 1
     return k
 
 
-q5 = ValueProblem(
+def _learner_one_channel_model(n, channels_in=1, channels_out=1):
+    fft = 3 * 2.5 * n * n * np.log2(n * n) + 6 * n * (n // 2 + 1)
+    k = 1
+    while 2 * k**2 * (n - k + 1) ** 2 <= fft:
+        k += 1
+    return k
+
+
+def _learner_largest_cheaper(n, channels_in=1, channels_out=1):
+    return _learner_crossover(n, channels_in, channels_out) - 1
+
+
+def _learner_float(n, channels_in=1, channels_out=1):
+    return float(_learner_crossover(n, channels_in, channels_out))
+
+
+q5 = FunctionProblem(
     "q5",
-    "crossover_k",
-    _model_crossover(),
+    "crossover_kernel_size",
+    _crossover_reference,
+    _crossover_cases,
     hints=[
-        "Loop over k = 1, 2, 3, ... and compare the two formulas; stop at the first k where "
-        "the direct cost is larger. N = L² is the number of points of one 2-D transform.",
-        "With L = 512: the FFT model is 3 · 2.5 · 512² · log2(512²) + 6 · 512 · 257 flops; "
-        "the direct cost is 2 · k² · (512 − k + 1)².",
+        "The FFT cost does not depend on k; compute it once. Then try k = 1, 2, 3, ... and stop "
+        "at the first k where the direct cost is larger. N = L² = n² is the number of points "
+        "of one 2-D transform.",
+        "Count the transforms: one per input channel (C), one per kernel slice (C·K) and one "
+        "inverse per output channel (K), each 2.5·N·log2(N) flops; the products are done for "
+        "every (input, output) channel pair: 6·C·K·L·(L//2 + 1) flops. The direct cost is "
+        "2·C·K·k²·(n − k + 1)².",
     ],
+    # The mistakes are tried in this order on the first failing case; forgetting the products
+    # per channel pair gives k - 1 on every case where it changes the answer at all, so it is
+    # listed before "the largest k still cheaper" (which fails on the first case already, where
+    # the products make no difference).
     mistakes=[
         Mistake(
-            "that is the largest k for which the direct method is still cheaper; the question "
-            "asks for the first k where the FFT wins.",
-            _model_crossover() - 1,
+            "the transforms are not shared: that is the model of one channel applied to every "
+            "channel pair. An image spectrum is computed once per input channel and used by "
+            "all K outputs, and one inverse transform per output channel sums over all inputs.",
+            _mistake(shared=False),
         ),
         Mistake(
             "the logarithm is of the number of points of the 2-D transform, N = L², not of L.",
-            _model_crossover(log_of_points=False),
-        ),
-        Mistake(
-            "the FFT method needs three transforms (image, kernel, inverse), not one.",
-            _model_crossover(transforms=1),
+            _mistake(log_of_points=False),
         ),
         Mistake(
             "the direct method does a multiplication and an addition per tap and output: "
             "2 flops, not 1.",
-            _model_crossover(flops_per_tap=1),
+            _mistake(flops_per_tap=1),
         ),
+        Mistake(
+            "the spectra are multiplied for every (input, output) channel pair: C·K products "
+            "per frequency, not one.",
+            _mistake(products_per_pair=False),
+        ),
+        Mistake(
+            "that is the largest k for which the direct method is still cheaper; the question "
+            "asks for the first k where the FFT wins.",
+            _largest_still_cheaper,
+        ),
+        Mistake(
+            "the kernels' transforms are missing: every one of the C·K kernel slices is "
+            "transformed too, not only the C images and the K outputs.",
+            _mistake(kernel_transforms=False),
+        ),
+    ],
+    wrong_answers=[
+        WrongAnswer("one-channel model for every layer", _learner_one_channel_model, "shared"),
+        WrongAnswer("last k still cheaper", _learner_largest_cheaper, "still cheaper"),
+        WrongAnswer("log2(L) for log2(N)", _mistake(log_of_points=False), "N = L²"),
+        WrongAnswer("1 flop per tap", _mistake(flops_per_tap=1), "2 flops"),
+        WrongAnswer("one product per frequency", _mistake(products_per_pair=False), "pair"),
+        WrongAnswer(
+            "kernel transforms forgotten", _mistake(kernel_transforms=False), "kernel slices"
+        ),
+        WrongAnswer("a float k", _learner_float, "expected an int"),
     ],
 )
 
