@@ -6,12 +6,12 @@ advance by m, so neighbouring tiles overlap by r - 1.
 
 What each check makes sure of -- the method the exercise asks for, not only the numbers:
 
-* q1 ``f3_2(d, g, mul)``: the lesson derives F(2, 3); the exercise is F(3, 2). Besides plain
-  multiplication the check hands the function a :class:`MarkingMultiply`, which scales every
-  product it computes by a factor that depends on the product's sign. That is positively
-  homogeneous (where a factor 1/2 goes does not matter) but not linear, so only outputs
-  assembled from the four marked products match: the direct formula, six calls of ``mul``, or
-  products taken with ``*`` are each named.
+* q1 ``f3_2_outputs(m)``: the lesson derives F(2, 3); the exercise is F(3, 2). The function
+  receives the four products and returns the three outputs, so it cannot compute them from d
+  and g directly. Besides the products of real inputs, the cases are unit vectors and random
+  vectors that are the products of no particular d and g: only the right combination (the rows
+  of AT) passes; F(2, 3)'s combination pasted from the lesson, sign errors and extra factors
+  1/2 are named.
 * q2 ``winograd_tile(d, g, AT, G, BT)``: besides the true transforms, random matrices of the
   right shapes (no Winograd algorithm), where only the formula with the *given* matrices gives
   the expected tile; the correlation itself, or transforms of one's own, are named. Float32
@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -50,203 +49,132 @@ from course_utils.checks.wrong_answers import (
 from course_utils.conv.winograd import multiplication_count, winograd_transforms
 
 # ---------------------------------------------------------------------------------------
-# q1: F(3, 2) by hand, with the multiplication handed in
+# q1: F(3, 2) by hand: the outputs from the four products
 # ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MarkingMultiply:
-    """A multiplication the check hands to ``f3_2``: ``a * b`` times ``1 + mark`` when the
-    product is positive and ``1 - mark`` when it is negative (``mark = 0``: plain ``a * b``).
-
-    Scaling an argument by a positive number scales the result alike, so ``mul(x, y / 2)``
-    equals ``mul(x, y) / 2``; but sums of marked products differ from marked sums, so the
-    outputs reveal which products they were built from.
-    """
-
-    mark: float = 0.0
-
-    def __call__(self, a: Any, b: Any) -> Any:
-        product = np.multiply(a, b)
-        return product * (1.0 + self.mark * np.sign(product))
-
-    def __repr__(self) -> str:
-        if self.mark == 0:
-            return "plain multiplication"
-        return (
-            f"a mul that marks its products (x{1 + self.mark:g} if > 0, x{1 - self.mark:g} if < 0)"
-        )
-
-
-PLAIN = MarkingMultiply(0.0)
-Multiply = Callable[[Any, Any], Any]
-
-
-def _f32_products(d: np.ndarray, g: np.ndarray, mul: Multiply, sign3=1, half=2, sign4=1):
-    """The four products of F(3, 2) (variants for the typical mistakes): shape (4,)."""
+def _f32_products(d: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """The four products of F(3, 2) for d (4,) and g (2,), as the exercise states them."""
     return np.array(
         [
-            mul(d[0] - d[2], g[0]),
-            mul(d[1] + d[2], (g[0] + g[1]) / half),
-            mul(sign3 * (d[2] - d[1]), (g[0] - g[1]) / half),
-            mul(sign4 * (d[3] - d[1]), g[1]),
+            (d[0] - d[2]) * g[0],
+            (d[1] + d[2]) * (g[0] + g[1]) / 2,
+            (d[2] - d[1]) * (g[0] - g[1]) / 2,
+            (d[3] - d[1]) * g[1],
         ]
     )
 
 
-def _f32_outputs(p: np.ndarray, sign4_in_y2: int = 1) -> np.ndarray:
-    return np.array([p[0] + p[1] + p[2], p[1] - p[2], p[1] + p[2] + sign4_in_y2 * p[3]])
-
-
-def _f32_reference(
-    d: np.ndarray, g: np.ndarray, mul: Multiply = PLAIN
-) -> tuple[np.ndarray, np.ndarray]:
-    """(products (4,), y (3,)): y the valid correlation of d (4,) with g (2,), built from them."""
-    p = _f32_products(d, g, mul)
-    return p, _f32_outputs(p)
+def _f32_reference(m: np.ndarray) -> np.ndarray:
+    """y (3,) from the products m (4,): the rows of AT of F(3, 2)."""
+    return np.array([m[0] + m[1] + m[2], m[1] - m[2], m[1] + m[2] + m[3]])
 
 
 def _f32_cases() -> list[Case]:
-    marks = [0.0, 0.125, 0.375, 0.0, 0.25, 0.125]
-    cases = [
-        Case((np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, -1.0]), PLAIN), label="d=[1,2,3,4]"),
-        Case(
-            (np.array([3.0, -1.0, 4.0, 2.0]), np.array([2.0, 5.0]), MarkingMultiply(0.125)),
-            label="d=[3,-1,4,2], g=[2,5], mul marks its products",
-        ),
-        Case((np.array([0.0, 0.0, 1.0, 0.0]), np.array([1.0, 2.0]), PLAIN), label="d = unit pulse"),
+    examples = [
+        ([1.0, 2.0, 3.0, 4.0], [1.0, -1.0], "d=[1,2,3,4], g=[1,-1]"),
+        ([3.0, -1.0, 4.0, 2.0], [2.0, 5.0], "d=[3,-1,4,2], g=[2,5]"),
+        ([0.0, 0.0, 1.0, 0.0], [1.0, 2.0], "d = unit pulse, g=[1,2]"),
     ]
-    for seed, mark in enumerate(marks):
-        rng = np.random.default_rng(500 + seed)
-        d, g = rng.standard_normal(4), rng.standard_normal(2)
+    cases = [
+        Case((_f32_products(np.array(d), np.array(g)),), label=f"m = the products of {text}")
+        for d, g, text in examples
+    ]
+    for index in range(4):
+        unit = np.zeros(4)
+        unit[index] = 1.0
+        cases.append(Case((unit,), label=f"m = {unit.tolist()}: only m{index + 1} is not zero"))
+    for seed in range(3):
+        m = np.random.default_rng(500 + seed).standard_normal(4)
         cases.append(
-            Case((d, g, MarkingMultiply(mark)), label=f"random d (4,), g (2,), seed {seed}")
+            Case(
+                (m,),
+                label=f"m = four random numbers (seed {seed}): the combination holds for any m",
+            )
         )
     return cases
 
 
-def _correlate_1d(d: np.ndarray, g: np.ndarray) -> np.ndarray:
-    return np.array([d[i] * g[0] + d[i + 1] * g[1] for i in range(3)])
+def _f32_f23_copied(m):
+    return np.array([m[0] + m[1] + m[2], m[1] - m[2] - m[3]])
 
 
-def _f32_flipped(d, g, mul=PLAIN):
-    return _f32_reference(d, g[::-1].copy(), mul)
+def _f32_y1_sum(m):
+    return np.array([m[0] + m[1] + m[2], m[1] + m[2], m[1] + m[2] + m[3]])
 
 
-def _f32_direct_y(d, g, mul=PLAIN):
-    return _f32_products(d, g, mul), _correlate_1d(d, g)
+def _f32_halves(m):
+    return np.array([m[0] + (m[1] + m[2]) / 2, (m[1] - m[2]) / 2, (m[1] + m[2]) / 2 + m[3]])
 
 
-def _f32_six_products(d, g, mul=PLAIN):
-    y = [mul(d[i], g[0]) + mul(d[i + 1], g[1]) for i in range(3)]
-    return _f32_products(d, g, mul), np.array(y)
+def _f32_y2_m4_sign(m):
+    return np.array([m[0] + m[1] + m[2], m[1] - m[2], m[1] + m[2] - m[3]])
 
 
-def _f32_plain_products(d, g, mul=PLAIN):
-    return _f32_reference(d, g, PLAIN)
+def _f32_y0_m3_sign(m):
+    return np.array([m[0] + m[1] - m[2], m[1] - m[2], m[1] + m[2] + m[3]])
 
 
-def _f32_m3_sign(d, g, mul=PLAIN):
-    p = _f32_products(d, g, mul, sign3=-1)
-    return p, np.array([p[0] + p[1] - p[2], p[1] + p[2], p[1] - p[2] + p[3]])
+def _f32_reversed(m):
+    return _f32_reference(m)[::-1].copy()
 
 
-def _f32_no_half(d, g, mul=PLAIN):
-    p = _f32_products(d, g, mul, half=1)
-    return p, _f32_outputs(p)
+def _f32_learner_f23(m):
+    """A learner's answer that pastes the lesson's F(2, 3) combination."""
+    m1, m2, m3, m4 = m
+    return np.array([m1 + m2 + m3, m2 - m3 - m4])
 
 
-def _f32_y2_m4_sign(d, g, mul=PLAIN):
-    p = _f32_products(d, g, mul)
-    return p, _f32_outputs(p, sign4_in_y2=-1)
-
-
-def _f32_m4_of_f23(d, g, mul=PLAIN):
-    p = _f32_products(d, g, mul, sign4=-1)
-    return p, _f32_outputs(p, sign4_in_y2=-1)
-
-
-def _f32_learner_direct(d, g, mul=np.multiply):
-    """A learner's answer: the products as given, y from the definition."""
-    m1 = mul(d[0] - d[2], g[0])
-    m2 = mul(d[1] + d[2], (g[0] + g[1]) / 2)
-    m3 = mul(d[2] - d[1], (g[0] - g[1]) / 2)
-    m4 = mul(d[3] - d[1], g[1])
-    return np.array([m1, m2, m3, m4]), np.correlate(d, g, mode="valid")
-
-
-def _f32_learner_star(d, g, mul=np.multiply):
-    """A learner's answer that multiplies with ``*`` and never calls ``mul``."""
-    g_plus, g_minus = (g[0] + g[1]) / 2, (g[0] - g[1]) / 2
-    m1, m2 = (d[0] - d[2]) * g[0], (d[1] + d[2]) * g_plus
-    m3, m4 = (d[2] - d[1]) * g_minus, (d[3] - d[1]) * g[1]
-    return np.array([m1, m2, m3, m4]), np.array([m1 + m2 + m3, m2 - m3, m2 + m3 + m4])
+def _f32_learner_in_place(m):
+    """A learner's answer that reuses m's storage for the sums."""
+    m[1], m[2] = m[1] + m[2], m[1] - m[2]
+    return np.array([m[0] + m[1], m[2], m[1] + m[3]])
 
 
 _F32_MESSAGES = {
-    "flipped": "the kernel is flipped: this is a convolution; we want the cross-correlation "
-    "y_i = sum_k d[i + k] g[k].",
-    "direct": "y is not built from your four products: it matches the definition d·g. With the "
-    "check's own `mul` (which marks every product it computes) only y assembled from m1..m4 "
-    "with + and − gives the expected values.",
-    "six": "y takes six multiplications (the definition, through `mul`): F(3, 2) needs only the "
-    "four products m1..m4; combine them with + and −.",
-    "star": "the products are computed with `*` instead of the `mul` your function is given: "
-    "call mul(data_side, filter_side) once for each of m1..m4.",
-    "m3": "the sign inside m3 is reversed: it is (d2 − d1), not (d1 − d2).",
-    "half": "the factor 1/2 in m2 and m3 is missing.",
+    "f23": "that is F(2, 3)'s combination, two outputs: F(3, 2) has three outputs y0, y1, y2; "
+    "expand its products to find theirs.",
+    "y1": "y1 = d1 g0 + d2 g1 is a difference of two products, not a sum: expand m2 + m3 and "
+    "m2 − m3.",
+    "halves": "the factors 1/2 are already inside m2 and m3: the outputs need none.",
     "y2": "y0 and y1 are right but y2 is not: check the sign with which m4 enters y2.",
-    "m4": "m4 has the sign of F(2, 3)'s (d1 − d3); here m4 = (d3 − d1)·g1, as given.",
+    "y0": "y1 and y2 are right but y0 is not: check the sign with which m3 enters y0.",
+    "reversed": "the outputs are in reverse order: y[0] is y0 = d0 g0 + d1 g1.",
 }
 
 q1 = FunctionProblem(
     "q1",
-    "f3_2",
+    "f3_2_outputs",
     _f32_reference,
     _f32_cases,
-    # float64: a dozen additions and four products of O(1) numbers, round-off < 1e-15;
-    # 1e-12 accepts any order of the additions (and any place of the factors 1/2, which
-    # MarkingMultiply is homogeneous in) and rejects every real mistake.
+    # float64, two or three additions of O(1) numbers: round-off < 1e-15; 1e-12 accepts any
+    # order of the additions and rejects every real mistake (errors of O(1)).
     rtol=1e-12,
     atol=1e-12,
     hints=[
-        "Compute the four products m1..m4 exactly as given, each with one call of `mul`, then "
-        "expand y0 = d0 g0 + d1 g1, y1 = d1 g0 + d2 g1 and y2 = d2 g0 + d3 g1 and match "
-        "terms: each y is a sum or difference of some of the m's.",
-        "Expand m2 + m3 and m2 − m3 on paper: the 1/2 cancels. y1 needs only m2 and m3; y0 adds "
-        "m1 and y2 adds m4. The matrix AT of `winograd_transforms(3, 2)` holds the same "
-        "combination.",
+        "Expand y0 = d0 g0 + d1 g1, y1 = d1 g0 + d2 g1 and y2 = d2 g0 + d3 g1, and expand "
+        "m2 + m3 and m2 − m3 on paper (the 1/2 cancels). Each y is a sum or difference of some "
+        "of the m's, with coefficients ±1.",
+        "y1 needs only m2 and m3; y0 and y2 each add one more product to m2 + m3. (The matrix "
+        "AT of `winograd_transforms(3, 2)` holds the whole combination.)",
     ],
     mistakes=[
-        Mistake(_F32_MESSAGES["flipped"], _f32_flipped),
-        Mistake(_F32_MESSAGES["direct"], _f32_direct_y),
-        Mistake(_F32_MESSAGES["six"], _f32_six_products),
-        Mistake(_F32_MESSAGES["star"], _f32_plain_products),
-        Mistake(_F32_MESSAGES["m3"], _f32_m3_sign),
-        Mistake(_F32_MESSAGES["half"], _f32_no_half),
+        Mistake(_F32_MESSAGES["f23"], _f32_f23_copied),
+        Mistake(_F32_MESSAGES["y1"], _f32_y1_sum),
+        Mistake(_F32_MESSAGES["halves"], _f32_halves),
         Mistake(_F32_MESSAGES["y2"], _f32_y2_m4_sign),
-        Mistake(_F32_MESSAGES["m4"], _f32_m4_of_f23),
+        Mistake(_F32_MESSAGES["y0"], _f32_y0_m3_sign),
+        Mistake(_F32_MESSAGES["reversed"], _f32_reversed),
     ],
     wrong_answers=[
-        WrongAnswer("products as given, y by the definition", _f32_learner_direct, "not built"),
-        WrongAnswer("y from six calls of mul", _f32_six_products, "six multiplications"),
-        WrongAnswer("products with * instead of mul", _f32_learner_star, "instead of the `mul`"),
-        WrongAnswer("kernel flipped", _f32_flipped, "flipped"),
-        WrongAnswer("sign inside m3 reversed", _f32_m3_sign, "sign inside m3"),
-        WrongAnswer("factor 1/2 missing", _f32_no_half, "1/2"),
+        WrongAnswer("the lesson's F(2, 3) combination", _f32_learner_f23, "F(2, 3)"),
+        WrongAnswer("y1 = m2 + m3", _f32_y1_sum, "not a sum"),
+        WrongAnswer("halves again", _f32_halves, "1/2"),
         WrongAnswer("wrong sign of m4 in y2", _f32_y2_m4_sign, "enters y2"),
-        WrongAnswer("m4 copied from F(2, 3)", _f32_m4_of_f23, "F(2, 3)"),
-        WrongAnswer(
-            "(y, products) instead of (products, y)",
-            lambda d, g, mul=PLAIN: _f32_reference(d, g, mul)[::-1],
-            "expected shape (4,)",
-        ),
-        WrongAnswer(
-            "lists instead of arrays",
-            lambda d, g, mul=PLAIN: tuple(a.tolist() for a in _f32_reference(d, g, mul)),
-            "expected a NumPy array",
-        ),
-        WrongAnswer("changes d in place", mutates_input(_f32_reference), "in place"),
+        WrongAnswer("wrong sign of m3 in y0", _f32_y0_m3_sign, "enters y0"),
+        WrongAnswer("outputs reversed", _f32_reversed, "reverse order"),
+        WrongAnswer("a list", returns_list(_f32_reference), "NumPy array"),
+        WrongAnswer("sums written into m", _f32_learner_in_place, "in place"),
     ],
 )
 
