@@ -236,6 +236,6 @@ def test_one_command_writes_gradebook_feedback_gradescope_and_report(tmp_path: P
     results = json.loads((out / "gradescope" / "ben" / "results.json").read_text())
     assert results["score"] == 3 and any("q4" in t["name"] for t in results["tests"])
     feedback = (out / "feedback" / "ben.md").read_text()
-    assert "not yet" in feedback and "typical mistake" in feedback
+    assert "not yet" in feedback and "n_multiplications" in feedback
     report = (out / "report.html").read_text()
     assert "data:image/png;base64," in report and "cat" in report

@@ -11,6 +11,12 @@ checks' 1e-10 tolerance. The check judges only the values the function returns, 
 the notebook and in the grader's sandbox alike. The tag is no secret: a learner who reads this
 file can fake it, but cannot pass without writing the product.
 
+:class:`ScaledTransform` -- for exercises that ask for the FFT method: ``scale`` times NumPy's
+``np.fft.<name>``. A forward transform scaled by ``c`` and its inverse by ``1 / c`` are still a
+transform pair, and the convolution theorem with them gives ``c`` times the convolution, so a
+result computed without the transforms handed in (a direct sum, ``np.convolve``, ``np.fft``
+itself) is off by that factor.
+
 Instruments are plain data (:class:`course_utils.checks.plain.Recipe`): ``__plain_recipe__``
 describes one, and the registered factory rebuilds it in the sandbox.
 """
@@ -18,6 +24,7 @@ describes one, and the registered factory rebuilds it in the sandbox.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -29,7 +36,7 @@ try:
 except ImportError:  # pragma: no cover
     torch = None  # type: ignore[assignment]
 
-__all__ = ["TaggedMatmul", "draw_tag"]
+__all__ = ["ScaledTransform", "TaggedMatmul", "draw_tag"]
 
 
 def draw_tag(rng: np.random.Generator) -> float:
@@ -84,3 +91,37 @@ class TaggedMatmul:
 
 
 register_recipe("tagged_matmul", TaggedMatmul)
+
+
+# -- transforms for the FFT exercises ---------------------------------------------------
+
+_TRANSFORMS = ("fft", "ifft", "rfft", "irfft", "rfft2", "irfft2")
+
+
+@dataclass(frozen=True)
+class ScaledTransform:
+    """``scale`` times NumPy's ``np.fft.<name>``: the transform a check hands to the learner.
+
+    A forward transform scaled by ``c`` and its inverse scaled by ``1 / c`` are still a
+    transform pair; the convolution theorem with them gives ``c`` times the convolution.
+    """
+
+    name: str
+    scale: float
+
+    def __post_init__(self) -> None:
+        if self.name not in _TRANSFORMS:
+            raise ValueError(f"unknown transform {self.name!r}")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> np.ndarray:
+        return self.scale * getattr(np.fft, self.name)(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<np.fft.{self.name} of the check, scaled by {self.scale:g}>"
+
+    def __plain_recipe__(self) -> tuple[str, dict[str, Any]]:
+        """How the classroom grader rebuilds this transform in the learner's process."""
+        return "scaled_fft", {"name": self.name, "scale": self.scale}
+
+
+register_recipe("scaled_fft", ScaledTransform)

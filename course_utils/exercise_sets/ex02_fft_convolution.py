@@ -29,7 +29,6 @@ a margin of 80x over the bound, while every wrong answer below is off by O(1) on
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -37,6 +36,7 @@ import scipy.fft
 import scipy.signal
 
 from course_utils.checks import Case, ExerciseSet, FunctionProblem, Mistake, WrongAnswer
+from course_utils.checks.instruments import ScaledTransform
 from course_utils.checks.wrong_answers import returns_transpose
 from course_utils.conv import conv2d_direct
 
@@ -44,42 +44,6 @@ RTOL, ATOL = 1e-7, 1e-9  # float64 FFT round-off is ~1e-14 here; see the module 
 
 
 # -- the check's transform pairs --------------------------------------------------------------
-
-_TRANSFORMS = ("fft", "ifft", "rfft", "irfft", "rfft2", "irfft2")
-
-
-@dataclass(frozen=True)
-class ScaledTransform:
-    """``scale`` times NumPy's ``np.fft.<name>``: the transform a check hands to the learner.
-
-    A forward transform scaled by ``c`` and its inverse scaled by ``1 / c`` are still a
-    transform pair; the convolution theorem with them gives ``c`` times the convolution.
-    """
-
-    name: str
-    scale: float
-
-    def __post_init__(self) -> None:
-        if self.name not in _TRANSFORMS:
-            raise ValueError(f"unknown transform {self.name!r}")
-
-    def __call__(self, *args: Any, **kwargs: Any) -> np.ndarray:
-        return self.scale * getattr(np.fft, self.name)(*args, **kwargs)
-
-    def __repr__(self) -> str:
-        return f"<np.fft.{self.name} of the check, scaled by {self.scale:g}>"
-
-    def __plain_recipe__(self) -> tuple[str, dict[str, Any]]:
-        """How the classroom grader rebuilds this transform in the learner's process."""
-        return "scaled_fft", {"name": self.name, "scale": self.scale}
-
-
-try:  # the grader rebuilds instruments from plain data where the engine supports it
-    from course_utils.checks.plain import register_recipe
-except ImportError:  # pragma: no cover - an engine without instrument recipes
-    pass
-else:
-    register_recipe("scaled_fft", ScaledTransform)
 
 # Never 1 (the plain convolution would pass), spread over an order of magnitude either way.
 _SCALES = (2.5, 0.4, 3.0, 0.5, 1.75, 0.3, 4.0, 0.6, 1.5, 2.25, 0.7, 3.5)
