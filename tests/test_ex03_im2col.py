@@ -16,9 +16,9 @@ import torch.nn.functional as F
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from course_utils.checks import Kind
+from course_utils.checks.instruments import TaggedMatmul
 from course_utils.conv import conv2d_im2col, im2col
 from course_utils.exercise_sets import ex03_im2col as ex03
-from course_utils.exercise_sets._tagged_matmul import TaggedMatmul
 
 
 def _outcome(problem, answer):

@@ -8,12 +8,12 @@ output pixel ``(i, j)`` (row-major).
 How the method is checked
     q1-q3 ask for im2col *written by hand*. im2col only copies entries, so it works for an
     array of any dtype and returns that dtype. Besides float64 images, each exercise has an
-    int64 case (its second) with values above 2**53, which float64 cannot hold exactly.
+    int64 case early on, with values above 2**53, which float64 cannot hold exactly.
     Hand-written code (loops, ``sliding_window_view``, ``as_strided``, fancy indexing)
     copies them unchanged; the course's ``im2col`` turns them into float64, ``F.unfold``
     refuses integers, and a result buffer created with ``np.zeros(shape)`` is float64.
     q4 hands the learner's function a ``matmul`` that tags the result of the whole product
-    (:mod:`course_utils.exercise_sets._tagged_matmul`): a result computed with ``@``,
+    (:mod:`course_utils.checks.instruments`): a result computed with ``@``,
     ``einsum``, loops, several smaller products or the course's ``conv2d_im2col`` has no tag,
     and a mistake names it.
 
@@ -43,9 +43,9 @@ from course_utils.checks import (
     ValueProblem,
     WrongAnswer,
 )
+from course_utils.checks.instruments import TaggedMatmul, draw_tag
 from course_utils.checks.wrong_answers import mutates_input, returns_dtype, returns_transpose
 from course_utils.conv import conv2d_im2col, conv_output_size, im2col
-from course_utils.exercise_sets._tagged_matmul import TaggedMatmul, draw_tag
 
 EXACT = {"rtol": 0.0, "atol": 0.0}
 GEMM_TOL = {"rtol": 1e-10, "atol": 1e-10}

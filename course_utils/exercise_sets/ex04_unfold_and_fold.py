@@ -8,7 +8,7 @@ How the method is checked
     q1, q3 and q4 ask for one matrix product next to ``unfold`` / ``fold``. The learner's
     function receives a ``matmul`` argument (``torch.matmul`` by default); the check passes
     its own, which tags the result of the whole product
-    (:mod:`course_utils.exercise_sets._tagged_matmul`). The references use it too, so a
+    (:mod:`course_utils.checks.instruments`). The references use it too, so a
     result computed with ``F.conv2d``, ``F.conv_transpose2d``, autograd, ``@``, ``einsum``,
     the course's ``conv2d_unfold`` / ``conv2d_backward_unfold``, or a loop of smaller
     products has no tag (or a partial one) and a mistake names it. q5 takes a multi-channel
@@ -31,9 +31,9 @@ import torch
 import torch.nn.functional as F
 
 from course_utils.checks import Case, ExerciseSet, FunctionProblem, Mistake, WrongAnswer
+from course_utils.checks.instruments import TaggedMatmul, draw_tag
 from course_utils.checks.wrong_answers import mutates_input, returns_dtype
 from course_utils.conv.unfold import conv2d_backward_unfold, conv2d_unfold
-from course_utils.exercise_sets._tagged_matmul import TaggedMatmul, draw_tag
 
 TOL = {"rtol": 1e-10, "atol": 1e-10}
 DTYPE = torch.float64
