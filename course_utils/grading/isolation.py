@@ -35,6 +35,7 @@ import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,7 @@ from typing import Any
 from course_utils.checks.plain import decode, encode, to_plain
 
 _HEADER = struct.Struct("!Q")
+WORK_AREA = "/sandbox"  # in the sandbox: each notebook gets a fresh tmpfs here
 MAX_ANSWER_BYTES = 64 * 2**20
 _PRELOAD = (
     "numpy",
@@ -152,7 +154,9 @@ def _bwrap_arguments() -> list[str]:
     import course_utils
 
     package = Path(course_utils.__file__).resolve().parent
+    # /tmp and the work area first: binds that follow may lie below /tmp (a clone in /tmp).
     args = ["--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
+    args += ["--tmpfs", "/tmp", "--dir", WORK_AREA]
     for system in ("/usr", "/bin", "/lib", "/lib64", "/lib32", "/sbin"):
         args += ["--ro-bind-try", system, system]
     for etc in ("/etc/ld.so.cache", "/etc/alternatives", "/etc/fonts", "/etc/localtime"):
@@ -162,13 +166,14 @@ def _bwrap_arguments() -> list[str]:
     args += ["--ro-bind", str(package), str(package)]
     # The reference checks stay with the grader: the sandbox sees an empty folder there.
     args += ["--tmpfs", str(package / "exercise_sets")]
-    args += ["--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--chdir", WORK_AREA]
     env = {
-        "HOME": "/tmp",
+        "HOME": WORK_AREA,
+        "TMPDIR": WORK_AREA,
         "PATH": "/usr/bin:/bin",
         "LANG": "C.UTF-8",
         "MPLBACKEND": "Agg",
-        "MPLCONFIGDIR": "/tmp",
+        "MPLCONFIGDIR": WORK_AREA,
         "OMP_NUM_THREADS": "1",
         "OMP_WAIT_POLICY": "PASSIVE",
         "OPENBLAS_NUM_THREADS": "1",
@@ -260,10 +265,16 @@ def _enter_namespaces() -> bool:
     return True
 
 
+_MS_RDONLY, _MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 1, 32, 4096, 0x4000, 0x40000
+
+
 def _private_mounts(libc: Any) -> None:
-    """A fresh /tmp and a /proc that shows only this notebook's processes."""
-    libc.mount(b"none", b"/", None, 0x40000 | 0x4000, None)  # MS_PRIVATE | MS_REC
-    libc.mount(b"tmpfs", b"/tmp", b"tmpfs", 0, b"size=256m,mode=0700")
+    """A fresh work area, a read-only /tmp (nothing is left for the next notebook) and a /proc
+    that shows only this notebook's processes."""
+    libc.mount(b"none", b"/", None, _MS_PRIVATE | _MS_REC, None)
+    libc.mount(b"tmpfs", WORK_AREA.encode(), b"tmpfs", 0, b"size=256m,mode=0700")
+    libc.mount(b"/tmp", b"/tmp", None, _MS_BIND | _MS_REC, None)
+    libc.mount(b"none", b"/tmp", None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY, None)
     libc.mount(b"proc", b"/proc", b"proc", 0, None)
 
 
@@ -302,9 +313,13 @@ def _notebook_process(job: dict[str, Any], write_fd: int, namespaced: bool) -> N
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
-    work = Path("/tmp/work") if namespaced else Path(f"/tmp/course-grade-{os.getpid()}")
-    work.mkdir(parents=True, exist_ok=True)
+    if namespaced:
+        work = Path(WORK_AREA) / "work"
+        work.mkdir(parents=True, exist_ok=True)
+    else:
+        work = Path(tempfile.mkdtemp(prefix="course-grade-"))
     os.chdir(work)
+    sys.path[:] = [p for p in sys.path if p not in ("", "/tmp", WORK_AREA)]
     name = Path(str(job.get("notebook_name", "notebook.ipynb"))).name
     (work / name).write_bytes(job.get("notebook", b""))
     _set_limits(job["limits"])
