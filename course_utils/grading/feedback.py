@@ -29,6 +29,7 @@ from course_utils.grading.roster import (
     exercise_columns,
     number,
     present_sets,
+    record_points,
 )
 from course_utils.grading.students import student_file_names
 
@@ -39,19 +40,8 @@ _CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
 _MD_SPECIAL = re.compile(r"([\\*_\[\]#|])")
 
 
-def _points(record: StudentRecord, columns: Columns) -> tuple[float, float]:
-    total = maximum = 0.0
-    for name, exercises in columns.items():
-        grade = record.notebooks.get(name)
-        for label, max_score in exercises:
-            exercise = grade.exercise(label) if grade else None
-            total += exercise.score if exercise else 0.0
-            maximum += exercise.max_score if exercise else max_score
-    return total, maximum
-
-
 def _summary(record: StudentRecord, columns: Columns) -> str:
-    total, maximum = _points(record, columns)
+    total, maximum = record_points(record, columns)
     share = f" ({100 * total / maximum:.0f}%)" if maximum else ""
     return f"{number(total)} of {number(maximum)} points{share}"
 

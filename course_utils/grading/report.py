@@ -23,7 +23,13 @@ from typing import Any
 
 from course_utils.grading.files import atomic_write_text
 from course_utils.grading.results import CORRECT, ERROR, NOT_YET, OUTCOMES, NotebookGrade
-from course_utils.grading.roster import StudentRecord, class_roster, exercise_columns, present_sets
+from course_utils.grading.roster import (
+    StudentRecord,
+    class_roster,
+    exercise_columns,
+    present_sets,
+    record_points,
+)
 
 __all__ = ["NO_NOTEBOOK", "failure_key", "item_analysis", "write_report"]
 
@@ -58,13 +64,7 @@ def _histogram(percents: Sequence[float]) -> dict[str, list[int]]:
 
 
 def _student_percent(record: StudentRecord, columns: dict[str, list[tuple[str, float]]]) -> float:
-    total = maximum = 0.0
-    for name, exercises in columns.items():
-        grade = record.notebooks.get(name)
-        for label, max_score in exercises:
-            exercise = grade.exercise(label) if grade else None
-            total += exercise.score if exercise else 0.0
-            maximum += exercise.max_score if exercise else max_score
+    total, maximum = record_points(record, columns)
     return 100 * total / maximum if maximum else 0.0
 
 

@@ -119,3 +119,18 @@ def class_roster(
     for grade in grades:
         by_student.setdefault(grade.student, []).append(grade)
     return [_record(s, by_student[s], chosen) for s in sorted(by_student)]
+
+
+def record_points(
+    record: StudentRecord, columns: dict[str, list[tuple[str, float]]]
+) -> tuple[float, float]:
+    """A student's points and the maximum over ``columns`` (set -> [(label, max score)]); an
+    exercise of a missing notebook counts 0 of its maximum."""
+    total = maximum = 0.0
+    for name, exercises in columns.items():
+        grade = record.notebooks.get(name)
+        for label, max_score in exercises:
+            exercise = grade.exercise(label) if grade else None
+            total += exercise.score if exercise else 0.0
+            maximum += exercise.max_score if exercise else max_score
+    return total, maximum
