@@ -239,3 +239,17 @@ def test_one_command_writes_gradebook_feedback_gradescope_and_report(tmp_path: P
     assert "not yet" in feedback and "n_multiplications" in feedback
     report = (out / "report.html").read_text()
     assert "data:image/png;base64," in report and "cat" in report
+
+
+def test_a_bwrap_that_cannot_start_falls_back_with_a_warning(tmp_path: Path, monkeypatch, capsys):
+    from course_utils.grading import isolation
+
+    fake = tmp_path / "bin" / "bwrap"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{__import__('os').environ['PATH']}")
+    monkeypatch.setattr(isolation, "_BWRAP_FAILED", [])
+    assert main([str(SOLVED), "--json-out", str(tmp_path / "g.json")]) == 0
+    assert json.loads((tmp_path / "g.json").read_text())[0]["score"] == 4
+    assert "cannot create a sandbox" in capsys.readouterr().err
