@@ -214,7 +214,8 @@ def test_one_command_writes_gradebook_feedback_gradescope_and_report(tmp_path: P
     _notebook(
         ROOT / "solutions" / "02_fft_convolution.ipynb", folder / "ann" / "02_fft_convolution.ipynb"
     )
-    _notebook(SOLVED, folder / "ben" / "00_warmup.ipynb", replace=WRONG_Q4)
+    tamper = _hostile_cells(folder / "ann" / "00_warmup.ipynb", out)["patch"]
+    _notebook(SOLVED, folder / "ben" / "00_warmup.ipynb", tamper, replace=WRONG_Q4)
     _notebook(
         ROOT / "exercises" / "02_fft_convolution.ipynb", folder / "ben" / "02_fft_convolution.ipynb"
     )
@@ -253,3 +254,32 @@ def test_a_bwrap_that_cannot_start_falls_back_with_a_warning(tmp_path: Path, mon
     assert main([str(SOLVED), "--json-out", str(tmp_path / "g.json")]) == 0
     assert json.loads((tmp_path / "g.json").read_text())[0]["score"] == 4
     assert "cannot create a sandbox" in capsys.readouterr().err
+
+
+def test_hidden_cases_catch_an_answer_that_fits_the_visible_cases_only(tmp_path: Path) -> None:
+    fitted = "    if size >= 100:\n        return 0\n"
+    notebook = _notebook(
+        SOLVED,
+        tmp_path / "sub" / "fit" / "00_warmup.ipynb",
+        replace={
+            "    ### BEGIN SOLUTION\n    span": "    ### BEGIN SOLUTION\n" + fitted + "    span"
+        },
+    )
+    hidden = tmp_path / "hidden.py"
+    hidden.write_text(
+        "from course_utils.checks import Case\n"
+        "HIDDEN_CASES = {'ex00_warmup': {'q1': [Case((1000, 3), {'stride': 3})]}}\n"
+    )
+    visible, secret = tmp_path / "visible.json", tmp_path / "secret.json"
+    assert main([str(notebook), "--json-out", str(visible)]) == 0
+    assert main([str(notebook), "--json-out", str(secret), "--hidden-cases", str(hidden)]) == 0
+    assert _outcomes(json.loads(visible.read_text())[0])["q1"] == "correct"
+    q1 = json.loads(secret.read_text())[0]["exercises"][0]
+    assert q1["outcome"] == "not yet" and "your teacher's cases" in " ".join(q1["details"])
+
+
+def test_a_wrong_hidden_cases_file_is_a_clear_error(tmp_path: Path, capsys) -> None:
+    hidden = tmp_path / "hidden.py"
+    hidden.write_text("HIDDEN_CASES = {'ex00_warmup': {'q9': []}}\n")
+    assert main([str(SOLVED), "--hidden-cases", str(hidden)]) == 2
+    assert "no function exercise 'q9'" in capsys.readouterr().err

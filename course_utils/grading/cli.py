@@ -28,6 +28,7 @@ from pathlib import Path
 
 from course_utils.grading.files import OutputPathError, atomic_write_text
 from course_utils.grading.isolation import Limits, isolation_warnings
+from course_utils.grading.judge import load_hidden_cases
 from course_utils.grading.pipeline import find_notebooks, grade_paths
 from course_utils.grading.results import NotebookGrade
 from course_utils.grading.students import student_of
@@ -145,6 +146,13 @@ def _parser() -> argparse.ArgumentParser:
         help="student id from the file name, e.g. '{student}_{set}.ipynb' "
         "(default: the first folder below the submissions folder)",
     )
+    parser.add_argument(
+        "--hidden-cases",
+        type=Path,
+        metavar="FILE.py",
+        help="teacher-only cases: a Python file defining HIDDEN_CASES = "
+        "{set: {label: [Case, ...]}} (runs in the grader, never shown to students)",
+    )
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per notebook")
     parser.add_argument("--memory-gb", type=float, default=2.0, help="memory per notebook")
     parser.add_argument("--workers", type=int, default=2, help="notebooks graded at once (2)")
@@ -219,10 +227,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not notebooks:
         print("error: no notebooks found", file=sys.stderr)
         return 2
+    try:
+        hidden = load_hidden_cases(args.hidden_cases) if args.hidden_cases else None
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     for warning in isolation_warnings():
         print(f"warning: {warning}", file=sys.stderr)
     limits = Limits(wall=args.timeout, cpu=2 * args.timeout, memory=int(args.memory_gb * 2**30))
-    grades = grade_paths(notebooks, _student_finder(args), limits, args.workers)
+    grades = grade_paths(notebooks, _student_finder(args), limits, args.workers, hidden=hidden)
     if args.json:
         print(json_text(grades))
     else:

@@ -33,18 +33,57 @@ def set_from_file_name(path: Path) -> str | None:
     return candidate if candidate in exercise_set_names() else None
 
 
-def grading_cases(problem: FunctionProblem) -> list[Case]:
-    """The cases the grader uses: the notebook's cases, then the teacher's hidden ones."""
+Hidden = dict[str, dict[str, list[Case]]]  # exercise set -> label -> teacher-only cases
+
+
+def load_hidden_cases(path: Path) -> Hidden:
+    """The teacher's hidden cases from a Python file that defines ``HIDDEN_CASES``:
+    ``{"ex00_warmup": {"q1": [Case((1000, 3), label="a large input"), ...]}, ...}``. The file
+    runs in the grader's own (trusted) process and is never shown to a sandbox; a case given as
+    a tuple is its arguments. Raises ValueError when the file or its names are wrong."""
+    import runpy
+
+    try:
+        found = runpy.run_path(str(path)).get("HIDDEN_CASES")
+    except Exception as error:  # noqa: BLE001 - the teacher's file: report any failure
+        raise ValueError(f"{path}: {type(error).__name__}: {error}") from None
+    if not isinstance(found, dict):
+        raise ValueError(f"{path} must define HIDDEN_CASES = {{set: {{label: [Case, ...]}}}}")
+    hidden: Hidden = {}
+    for set_name, by_label in found.items():
+        labels = {p.label: p for p in problems_of(set_name)}
+        if not labels:
+            raise ValueError(f"{path}: unknown exercise set {set_name!r}")
+        for label, cases in dict(by_label).items():
+            if not isinstance(labels.get(label), FunctionProblem):
+                raise ValueError(f"{path}: {set_name} has no function exercise {label!r}")
+            hidden.setdefault(set_name, {})[label] = [_as_case(c) for c in cases]
+    return hidden
+
+
+def _as_case(case: Any) -> Case:
+    if isinstance(case, Case):
+        return case if case.label else Case(case.args, case.kwargs, "one of your teacher's cases")
+    return Case(tuple(case), label="one of your teacher's cases")
+
+
+def grading_cases(problem: FunctionProblem, extra: list[Case] | None = None) -> list[Case]:
+    """The cases the grader uses: the notebook's cases, the exercise's own hidden ones, then
+    the teacher's (``extra``)."""
     hidden = getattr(problem, "hidden_cases", None)
-    return problem.cases() + (list(hidden()) if callable(hidden) else [])
+    own = list(hidden()) if callable(hidden) else []
+    return problem.cases() + own + list(extra or [])
 
 
-def build_job(submission: Submission, problems: list[Problem]) -> tuple[dict, dict]:
+def build_job(
+    submission: Submission, problems: list[Problem], hidden: Hidden | None = None
+) -> tuple[dict, dict]:
     """The job for the sandbox, and the cases used per exercise label (kept here)."""
     entries, used = [], {}
     for problem in problems:
         if isinstance(problem, FunctionProblem):
-            cases = grading_cases(problem)
+            extra = (hidden or {}).get(submission.exercise_set or "", {}).get(problem.label)
+            cases = grading_cases(problem, extra)
             used[problem.label] = cases
             entry = {
                 "label": problem.label,

@@ -33,7 +33,9 @@ def find_notebooks(paths: Iterable[str | Path]) -> list[Path]:
     return sorted(set(found))
 
 
-def grade_one(path: Path, student: str, zygote: Zygote) -> NotebookGrade:
+def grade_one(
+    path: Path, student: str, zygote: Zygote, hidden: judge.Hidden | None = None
+) -> NotebookGrade:
     """Grade one notebook with a running sandbox."""
     grade = NotebookGrade(path, student, judge.set_from_file_name(path))
     try:
@@ -54,7 +56,7 @@ def grade_one(path: Path, student: str, zygote: Zygote) -> NotebookGrade:
         f"cell {cell} (`{submission.first_line(cell)}`) was not run: {why}"
         for cell, why in submission.broken_cells.items()
     ]
-    job, cases = judge.build_job(submission, problems)
+    job, cases = judge.build_job(submission, problems, hidden)
     answers, failure = zygote.run(job)
     if answers is None or "crashed" in answers:
         crash = answers.get("crashed") if isinstance(answers, dict) else None
@@ -71,6 +73,7 @@ def grade_paths(
     limits: Limits,
     workers: int = 2,
     progress: Callable[[NotebookGrade], None] | None = None,
+    hidden: judge.Hidden | None = None,
 ) -> list[NotebookGrade]:
     """Grade ``notebooks`` with ``workers`` sandboxes; results in the order given."""
     jobs: queue.Queue[tuple[int, Path] | None] = queue.Queue()
@@ -91,7 +94,7 @@ def grade_paths(
                 try:
                     if zygote is None or zygote.process.poll() is not None:
                         zygote = Zygote(limits)
-                    grade = grade_one(path, students(path), zygote)
+                    grade = grade_one(path, students(path), zygote, hidden)
                 except (RuntimeError, OSError) as error:
                     grade = NotebookGrade(path, students(path), judge.set_from_file_name(path))
                     problems = judge.problems_of(grade.exercise_set or "")
