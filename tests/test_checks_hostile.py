@@ -180,3 +180,19 @@ def test_a_name_error_says_to_run_the_cells_above() -> None:
 
     outcome = _outcome(f)
     assert outcome.kind is Kind.ERROR and "Run All Above" in outcome.message
+
+
+def test_a_failing_exercise_says_when_the_one_it_builds_on_is_not_correct() -> None:
+    from course_utils.exercise_sets import ex00_warmup
+
+    namespace = {
+        "conv_output_size": lambda size, kernel, stride=1, padding=0, dilation=1: size,
+        "out_height": 224,
+    }
+    for problem in ex00_warmup.EXERCISES.problems:
+        problem.bind(namespace)
+    outcome = ex00_warmup.q2.evaluate()
+    assert outcome.kind is Kind.INCORRECT
+    assert outcome.message.startswith("q2 builds on your `conv_output_size` from q1")
+    namespace["out_height"] = 112
+    assert ex00_warmup.q2.evaluate().kind is Kind.CORRECT  # right is right, whatever q1 says

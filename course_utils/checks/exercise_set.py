@@ -66,8 +66,13 @@ class ExerciseSet:
             raise ValueError(f"duplicate exercise labels in {notebook}: {labels}")
         self.notebook = notebook
         self.problems = tuple(problems)
+        by_label = {problem.label: problem for problem in self.problems}
         for problem in self.problems:
             problem.solution_text = functools.partial(solution_text, notebook, problem.label)
+            problem.siblings = by_label
+            unknown = [label for label in problem.uses if label not in by_label]
+            if unknown:
+                raise ValueError(f"{notebook} {problem.label} uses unknown exercises {unknown}")
 
     def setup(self, namespace: dict[str, Any]) -> tuple[Problem, ...]:
         """Bind every problem to the notebook's ``globals()``; returns them in order."""

@@ -105,6 +105,8 @@ class Problem:
         self.name = name
         self.hints = tuple(hints)
         self.wrong_answers = tuple(wrong_answers)
+        self.uses: tuple[str, ...] = ()  # labels of earlier exercises this one builds on
+        self.siblings: dict[str, Problem] = {}  # set by ExerciseSet
         self.namespace: dict[str, Any] | None = None
         self.solution_text: Callable[[], str | None] = lambda: None
 
@@ -125,7 +127,36 @@ class Problem:
 
     # -- pure versions (tests and graders call these) ---------------------------------------
     def evaluate(self) -> Outcome:
-        """The outcome, as an object. Failures of the checker itself become an error outcome."""
+        """The outcome, as an object. Failures of the checker itself become an error outcome.
+        An outcome that is not *correct* says so when an exercise it builds on is not correct
+        either."""
+        outcome = self._evaluate_alone()
+        if outcome.passed or not self.uses:
+            return outcome
+        earlier = {
+            label: self.siblings[label]._evaluate_alone()
+            for label in self.uses
+            if label in self.siblings
+        }
+        return self.with_dependencies(outcome, earlier)
+
+    def with_dependencies(self, outcome: Outcome, earlier: dict[str, Outcome]) -> Outcome:
+        """``outcome`` with a first sentence naming the earlier exercises (in ``earlier``, by
+        label) that this one builds on and that are not correct yet."""
+        failing = [label for label in self.uses if label in earlier and not earlier[label].passed]
+        if outcome.passed or not failing:
+            return outcome
+        names = ", ".join(
+            f"`{self.siblings[label].name}` from {label}" if label in self.siblings else label
+            for label in failing
+        )
+        first = (
+            f"{self.label} builds on your {names}, which is not correct yet: fix that first "
+            "(its check says what is wrong)."
+        )
+        return Outcome(outcome.kind, outcome.problem, f"{first} {outcome.message}", outcome.details)
+
+    def _evaluate_alone(self) -> Outcome:
         try:
             return self._evaluate()
         except KeyboardInterrupt:

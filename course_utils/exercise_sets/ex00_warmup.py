@@ -369,5 +369,8 @@ q4 = ValueProblem(
     ],
 )
 
+# q2 and q4 are meant to be computed with the learner's conv_output_size from q1.
+q2.uses = q4.uses = ("q1",)
+
 EXERCISES = ExerciseSet("00_warmup", [q1, q2, q3, q4])
 setup = EXERCISES.setup

@@ -865,5 +865,7 @@ q5 = ValueProblem(
     ],
 )
 
+q4.uses = ("q3",)  # the prompt suggests building the product on im2col_channels
+
 EXERCISES = ExerciseSet("03_im2col", [q1, q2, q3, q4, q5])
 setup = EXERCISES.setup

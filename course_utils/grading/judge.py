@@ -179,17 +179,20 @@ def grade_answers(
     by_label = answers.get("answers", {}) if isinstance(answers, dict) else {}
     notes = answers.get("notes", []) if isinstance(answers, dict) else []
     grade.notes += [str(n)[:300] for n in notes if isinstance(n, str)][:20]
+    found: dict[str, Outcome] = {}
     for problem in problems:
         data = by_label.get(problem.label) if isinstance(by_label, dict) else None
         broken = submission.broken_cell_for(problem.name)
         if broken is not None and (not isinstance(data, dict) or data.get("status") == "missing"):
-            outcome = outcome_kinds.code_error(
+            found[problem.label] = outcome_kinds.code_error(
                 problem.label,
                 f"Cell {broken} (`{submission.first_line(broken)}`) cannot run: it has "
                 f"{submission.broken_cells[broken]}. Fix it, run it, and check again.",
             )
         else:
-            outcome = judge_problem(problem, data, cases.get(problem.label))
+            found[problem.label] = judge_problem(problem, data, cases.get(problem.label))
+    for problem in problems:
+        outcome = problem.with_dependencies(found[problem.label], found)
         grade.exercises.append(to_exercise_grade(outcome, submission, problem))
 
 
