@@ -196,3 +196,14 @@ def test_a_failing_exercise_says_when_the_one_it_builds_on_is_not_correct() -> N
     assert outcome.message.startswith("q2 builds on your `conv_output_size` from q1")
     namespace["out_height"] = 112
     assert ex00_warmup.q2.evaluate().kind is Kind.CORRECT  # right is right, whatever q1 says
+
+
+def test_a_time_limit_per_reference_grows_with_a_slow_machine() -> None:
+    def slow_reference(x):
+        time.sleep(0.05)
+        return x * 2.0
+
+    problem = FunctionProblem("q1", "f", slow_reference, _cases, timeout=0.5)
+    assert problem.time_limit() == 0.5
+    problem.timeout_per_reference = 30.0
+    assert 1.4 < problem.time_limit() < 5  # 30 x ~0.05 s, measured here

@@ -14,6 +14,7 @@ import ast
 import copy
 import inspect
 import textwrap
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -305,6 +306,8 @@ class FunctionProblem(Problem):
         self.rtol, self.atol = rtol, atol
         self.check_dtype = check_dtype
         self.timeout = timeout
+        self.timeout_per_reference: float | None = None
+        self._measured: tuple[float, float] | None = None  # (when, limit)
         self.may_mutate = may_mutate
 
     def cases(self) -> list[Case]:
@@ -325,7 +328,27 @@ class FunctionProblem(Problem):
 
     def run_case(self, fn: Callable[..., Any], case: Case) -> CallResult:
         """One call of the learner's function (copies, time limit, plain result)."""
-        return call_safely(fn, case.args, case.kwargs, self.timeout)
+        return call_safely(fn, case.args, case.kwargs, self.time_limit())
+
+    def time_limit(self) -> float:
+        """Seconds per call: ``timeout``, or -- where the exercise sets
+        ``timeout_per_reference`` (a method check by time) -- at least that many times the
+        reference's own time on the largest case, measured now on this machine, so a busy or
+        slow machine does not turn a right method into a time-out."""
+        factor = self.timeout_per_reference
+        if factor is None:
+            return self.timeout
+        now = time.monotonic()
+        if self._measured is None or now - self._measured[0] > 30:
+            cases = self.cases()
+            largest = max(cases, key=lambda c: _input_bytes(c.args, c.kwargs))
+            spent = []
+            for _ in range(3):
+                start = time.perf_counter()
+                self.reference(*copy.deepcopy(largest.args), **copy.deepcopy(largest.kwargs))
+                spent.append(time.perf_counter() - start)
+            self._measured = (now, max(self.timeout, factor * sorted(spent)[1]))
+        return self._measured[1]
 
     # -- the trusted side: compare with the reference ---------------------------------------
     def expected_of(self, case: Case) -> Any:
@@ -436,7 +459,7 @@ class FunctionProblem(Problem):
             )
             return outcomes.code_error(
                 self.label,
-                f"Timed out: `{self.name}` did not finish within {self.timeout:g} s. "
+                f"Timed out: `{self.name}` did not finish within {self.time_limit():.3g} s. "
                 f"{self.too_slow}{caught}",
                 (where,),
             )
@@ -488,6 +511,12 @@ class FunctionProblem(Problem):
                         f"{e.shape}: check the output-size formula."
                     )
         return None
+
+
+def _input_bytes(args: tuple, kwargs: dict) -> int:
+    """Bytes of the arrays among a case's arguments (to find the largest case)."""
+    values = [*args, *kwargs.values()]
+    return sum(int(getattr(v, "nbytes", 0) or 0) for v in values)
 
 
 def _sentence(text: str) -> str:

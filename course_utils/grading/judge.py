@@ -89,7 +89,7 @@ def build_job(
                 "label": problem.label,
                 "name": problem.name,
                 "kind": "function",
-                "timeout": float(problem.timeout),
+                "timeout": float(problem.time_limit()),
                 "cases": [[to_plain(c.args), to_plain(dict(c.kwargs))] for c in cases],
             }
         else:
