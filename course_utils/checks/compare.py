@@ -74,13 +74,6 @@ def value_difference(
     return _difference(got, want, rtol, atol, check_dtype)
 
 
-def array_difference(
-    got: Any, want: Any, rtol: float, atol: float, check_dtype: bool = True
-) -> str | None:
-    """Why ``got`` does not match the array ``want``, or ``None`` if it does."""
-    return value_difference(got, want, rtol, atol, check_dtype)
-
-
 def _difference(got: Any, want: Any, rtol: float, atol: float, check_dtype: bool) -> str | None:
     if isinstance(want, np.ndarray | TensorData):
         return _array_difference(got, want, rtol, atol, check_dtype)

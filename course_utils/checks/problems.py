@@ -92,6 +92,34 @@ def _show(item: Any) -> None:
     print(item)
 
 
+def value_answer(namespace: dict[str, Any] | None, name: str) -> Answer:
+    """The value under ``name`` as plain data (read without calling any of its methods):
+    missing, a stub (``...``), unreadable (with the reason) or a value. The learner's side of a
+    value exercise, in the notebook and in the grader's sandbox alike."""
+    value = _MISSING if namespace is None else namespace.get(name, _MISSING)
+    if value is _MISSING:
+        return Answer("missing")
+    if value is Ellipsis:
+        return Answer("stub")
+    try:
+        return Answer("value", value=to_plain(value))
+    except PlainError as error:
+        return Answer("unreadable", reason=str(error))
+
+
+def function_answer(namespace: dict[str, Any] | None, name: str) -> Answer:
+    """What the namespace holds under ``name`` for a function exercise: missing, a stub, not a
+    function (described), or a function to run (``Answer.function``)."""
+    fn = _MISSING if namespace is None else namespace.get(name, _MISSING)
+    if fn is _MISSING:
+        return Answer("missing")
+    if fn is Ellipsis or looks_like_stub(fn):
+        return Answer("stub")
+    if not callable(fn):
+        return Answer("not_callable", type_name=describe(fn))
+    return Answer("function", function=fn)
+
+
 class Problem:
     """Base class: hints, solution lookup, strict mode, and a check that never raises."""
 
@@ -229,15 +257,7 @@ class ValueProblem(Problem):
 
     def inspect_answer(self, namespace: dict[str, Any] | None) -> Answer:
         """The learner's value as plain data (read without calling any of its methods)."""
-        value = _MISSING if namespace is None else namespace.get(self.name, _MISSING)
-        if value is _MISSING:
-            return Answer("missing")
-        if value is Ellipsis:
-            return Answer("stub")
-        try:
-            return Answer("value", value=to_plain(value))
-        except PlainError as error:
-            return Answer("unreadable", reason=str(error))
+        return value_answer(namespace, self.name)
 
     def judge(self, answer: Answer) -> Outcome:
         """The outcome of the learner's (plain) value."""
@@ -315,16 +335,8 @@ class FunctionProblem(Problem):
 
     # -- the learner's side: run the function, keep plain data ------------------------------
     def inspect_answer(self, namespace: dict[str, Any] | None) -> Answer:
-        """What the namespace holds under ``name``: missing, a stub, not a function, or a
-        function to run (``Answer.function``)."""
-        fn = _MISSING if namespace is None else namespace.get(self.name, _MISSING)
-        if fn is _MISSING:
-            return Answer("missing")
-        if fn is Ellipsis or looks_like_stub(fn):
-            return Answer("stub")
-        if not callable(fn):
-            return Answer("not_callable", type_name=describe(fn))
-        return Answer("function", function=fn)
+        """What the namespace holds under ``name`` (see :func:`function_answer`)."""
+        return function_answer(namespace, self.name)
 
     def run_case(self, fn: Callable[..., Any], case: Case) -> CallResult:
         """One call of the learner's function (copies, time limit, plain result)."""

@@ -52,6 +52,11 @@ def format_table(grades: Sequence[NotebookGrade]) -> str:
     return "\n".join(lines)
 
 
+def _share_correct(group: Sequence[NotebookGrade], label: str) -> float:
+    correct = [g.exercise(label) for g in group]
+    return sum(e is not None and e.outcome == "correct" for e in correct) / len(group)
+
+
 def format_summary(grades: Sequence[NotebookGrade]) -> str:
     """Per exercise set: notebooks, share correct per exercise, mean score."""
     by_set: dict[str, list[NotebookGrade]] = {}
@@ -61,10 +66,7 @@ def format_summary(grades: Sequence[NotebookGrade]) -> str:
     lines = []
     for name, group in sorted(by_set.items()):
         labels = [e.label for e in group[0].exercises]
-        shares = "  ".join(
-            f"{label} {sum(g.exercise(label) is not None and g.exercise(label).outcome == 'correct' for g in group) / len(group):.0%}"  # noqa: E501
-            for label in labels
-        )
+        shares = "  ".join(f"{label} {_share_correct(group, label):.0%}" for label in labels)
         mean = sum(g.correct for g in group) / len(group)
         lines.append(
             f"{name}: {len(group)} notebook(s), correct per exercise: {shares}; "

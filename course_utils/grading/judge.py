@@ -144,15 +144,9 @@ def judge_problem(problem: Problem, data: Any, cases: list[Case] | None) -> Outc
     if isinstance(problem, ValueProblem):
         return problem.judge(answer)
     assert isinstance(problem, FunctionProblem)
-    if answer.status == "function":
-        answer = Answer("function", function=_never_called)
     runs = data.get("runs", []) if isinstance(data, dict) else []
     runs = [_call_result(run) for run in runs] if isinstance(runs, list) else []
     return problem.judge(answer, runs, cases or [])
-
-
-def _never_called(*args: Any, **kwargs: Any) -> None:  # pragma: no cover - a marker
-    raise AssertionError("the grader never runs learner code")
 
 
 def to_exercise_grade(outcome: Outcome, submission: Submission, problem: Problem) -> ExerciseGrade:

@@ -16,8 +16,8 @@ import io
 import linecache
 from typing import Any
 
-from course_utils.checks.plain import PlainError, to_live, to_plain
-from course_utils.checks.problems import looks_like_stub
+from course_utils.checks.plain import to_live
+from course_utils.checks.problems import function_answer, value_answer
 from course_utils.checks.sandbox import call_safely, safe_error_message
 
 _NOTE_LIMIT = 20
@@ -61,22 +61,18 @@ def _first_line(source: str) -> str:
 
 
 def _answer(problem: dict[str, Any], namespace: dict[str, Any]) -> dict[str, Any]:
-    name = problem["name"]
-    if name not in namespace:
-        return {"status": "missing"}
-    value = namespace[name]
-    if problem["kind"] == "value":
-        if value is Ellipsis:
-            return {"status": "stub"}
-        try:
-            return {"status": "value", "value": to_plain(value)}
-        except PlainError as error:
-            return {"status": "unreadable", "reason": str(error)}
-    if value is Ellipsis or looks_like_stub(value):
-        return {"status": "stub"}
-    if not callable(value):
-        return {"status": "not_callable", "type_name": type(value).__name__}
-    return {"status": "function", "runs": _runs(value, problem)}
+    """The same reading of the namespace as the notebook's check, as plain data."""
+    inspect = value_answer if problem["kind"] == "value" else function_answer
+    answer = inspect(namespace, problem["name"])
+    data = {
+        "status": answer.status,
+        "type_name": answer.type_name,
+        "value": answer.value,
+        "reason": answer.reason,
+    }
+    if answer.function is not None:
+        data["runs"] = _runs(answer.function, problem)
+    return data
 
 
 def _runs(fn: Any, problem: dict[str, Any]) -> list[dict[str, Any]]:
