@@ -185,12 +185,12 @@ def _plain_tensor(value: Any, budget: _Budget) -> TensorData:
     with torch._C.DisableTorchFunctionSubclass():
         if value.layout is not torch.strided or value.is_quantized:
             raise PlainError("the answer is a sparse or quantized tensor; return a dense one")
-        if value.is_complex() or value.dtype in (torch.bfloat16,):
-            array = torch.Tensor.numpy(value.detach().to("cpu", torch.complex128)).copy()
-            dtype = str(value.dtype)
-        else:
-            array = torch.Tensor.numpy(value.detach().to("cpu")).copy()
-            dtype = str(value.dtype)
+        # NumPy has no bfloat16 or complex32: their values are read one width up; the torch
+        # dtype is kept as it was, so a dtype check still sees it.
+        wider = {torch.bfloat16: torch.float32, torch.complex32: torch.complex64}
+        readable = value.detach().to("cpu", wider.get(value.dtype, value.dtype))
+        array = torch.Tensor.numpy(readable).copy()
+        dtype = str(value.dtype)
     budget.count(nbytes=int(array.nbytes))
     return TensorData(np.ndarray.view(array, np.ndarray), dtype)
 
