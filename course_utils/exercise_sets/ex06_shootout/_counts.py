@@ -1,25 +1,4 @@
-"""Checks for ``exercises/06_shootout.ipynb``: flops, effective GFLOP/s, im2col memory, choosing.
-
-1. ``conv_flops`` -- the direct method's flop count of a layer, grouped convolutions included.
-2. ``effective_gflops`` -- effective GFLOP/s from a measured time.
-3. ``im2col_bytes`` -- bytes of the im2col column matrix of a whole batch.
-4. ``choose_method`` -- the fastest applicable method from a dict of timings.
-
-What the checks make sure of, beyond the numbers of the examples:
-
-* q1 has a ``groups`` argument (each filter reads C / groups channels): the lesson's
-  ``conv2d_flops`` counts ungrouped layers only, so calling it is "groups ignored". Strides that
-  do not divide the size, padding, non-square kernels and 1x1 outputs pin down the output size.
-* q2 credits the direct count (the FFT's own count is named) and checks the units.
-* q3 includes float16 layers, which the shootout's memory model (``extra_memory_bytes`` on a
-  ``LayerShape``, float32/float64 only) cannot describe, so the byte count has to be derived.
-* q4 holds Winograd times for layers it does not apply to, ``None`` entries, and each rule
-  (kernel, stride, both) is needed on some case; mutating the dict is "in place".
-
-Tolerances: q1, q3 and q4 answers are exact (ints and strings, compared exactly); q2 is a float
-computed from exact integer counts, where any order of the divisions agrees to a few ulps, so
-rtol = 1e-9 rejects the smallest wrong answer (2^30 instead of 1e9: 7 %).
-"""
+"""q1-q3 of the shootout set: flop count, effective GFLOP/s, im2col memory."""
 
 from __future__ import annotations
 
@@ -28,10 +7,12 @@ from typing import Any
 
 import numpy as np
 
-from course_utils.checks import Case, ExerciseSet, FunctionProblem, Mistake
+from course_utils.checks import Case, FunctionProblem, Mistake
+from course_utils.checks.cases import Cases, keep
+from course_utils.checks.stock import keyword_ignored
 from course_utils.checks.wrong_answers import WrongAnswer
 from course_utils.conv import conv2d_flops
-from course_utils.shootout import METHOD_NAMES, LayerShape, extra_memory_bytes, fft_operation_count
+from course_utils.shootout import LayerShape, extra_memory_bytes, fft_operation_count
 
 # ---------------------------------------------------------------------------------------
 # q1: flop count
@@ -60,64 +41,42 @@ def _conv_flops(
     return 2 * N * K * (C // groups) * kh * kw * ho * wo
 
 
+_LAYER = ("N", "C", "K", "H", "W", "kh", "kw")
+
+
+def _random_layer(rng: np.random.Generator) -> tuple:
+    kh, kw = int(rng.integers(1, 8)), int(rng.integers(1, 8))
+    stride, padding = int(rng.integers(1, 4)), int(rng.integers(0, 4))
+    h = int(rng.integers(max(1, kh - 2 * padding), 40))
+    w = int(rng.integers(max(1, kw - 2 * padding), 40))
+    n, c, k = (int(v) for v in rng.integers(1, 17, size=3))
+    return n, c, k, h, w, kh, kw, {"stride": stride, "padding": padding}
+
+
 def _plain_layer_cases() -> list[Case]:
     """Ungrouped layers (also the layers of q2 and q3)."""
-    fixed = [
-        Case((2, 3, 4, 9, 7, 3, 2), label="N=2, C=3, K=4, 9x7 input, 3x2 kernel"),
-        Case((1, 1, 1, 1, 1, 1, 1), label="a 1x1 image and a 1x1 kernel"),
-        Case((1, 2, 3, 5, 5, 5, 5), label="kernel as large as the image (1x1 output)"),
-        Case(
-            (2, 3, 5, 10, 7, 3, 3),
-            {"stride": 2},
-            label="10x7 input, 3x3 kernel, stride 2 (does not divide evenly)",
-        ),
-        Case((1, 4, 8, 6, 6, 3, 3), {"padding": 1}, label="6x6 input, 3x3 kernel, padding 1"),
-        Case((8, 64, 64, 56, 56, 3, 3), {"padding": 1}, label="ResNet layer N=8 C=K=64 56x56"),
-    ]
-    rng = np.random.default_rng(6)
-    randoms = []
-    for _ in range(12):
-        kh, kw = int(rng.integers(1, 8)), int(rng.integers(1, 8))
-        stride, padding = int(rng.integers(1, 4)), int(rng.integers(0, 4))
-        h = int(rng.integers(max(1, kh - 2 * padding), 40))
-        w = int(rng.integers(max(1, kw - 2 * padding), 40))
-        n, c, k = (int(v) for v in rng.integers(1, 17, size=3))
-        kwargs = {"stride": stride, "padding": padding}
-        randoms.append(
-            Case(
-                (n, c, k, h, w, kh, kw),
-                kwargs,
-                label=f"N={n}, C={c}, K={k}, {h}x{w} input, {kh}x{kw} kernel, {kwargs}",
-            )
-        )
-    return fixed + randoms
+    cases = Cases(seed=6, names=_LAYER)
+    cases.add(2, 3, 4, 9, 7, 3, 2, note="non-square input and kernel")
+    cases.add(1, 1, 1, 1, 1, 1, 1, note="a 1x1 image and a 1x1 kernel")
+    cases.add(1, 2, 3, 5, 5, 5, 5, note="kernel as large as the image (1x1 output)")
+    cases.add(2, 3, 5, 10, 7, 3, 3, stride=2, note="stride 2 does not divide evenly")
+    cases.add(1, 4, 8, 6, 6, 3, 3, padding=1)
+    cases.add(8, 64, 64, 56, 56, 3, 3, padding=1, note="a ResNet layer")
+    cases.add_random(12, _random_layer, note="random layer")
+    return cases.build()
 
 
 def _flops_cases() -> list[Case]:
+    cases = Cases(seed=0, names=_LAYER)
     # First a layer on which every typical mistake gives a different count.
-    first = Case(
-        (2, 12, 8, 9, 7, 3, 2),
-        {"stride": 2, "padding": 3, "groups": 4},
-        label="N=2, C=12, K=8, 9x7 input, 3x2 kernel, stride 2, padding 3, groups 4",
-    )
-    grouped = [
-        Case(
-            (1, 16, 16, 14, 14, 3, 3),
-            {"padding": 1, "groups": 16},
-            label="depthwise: C=K=16 (groups=16), 14x14, 3x3, padding 1",
-        ),
-        Case(
-            (4, 8, 32, 15, 9, 5, 3),
-            {"stride": 2, "groups": 2},
-            label="N=4, C=8, K=32, 15x9, 5x3 kernel, stride 2, groups 2",
-        ),
-        Case(
-            (2, 32, 64, 28, 28, 1, 1),
-            {"groups": 4},
-            label="1x1 grouped convolution, C=32, K=64, groups 4",
-        ),
-    ]
-    return [first, *_plain_layer_cases(), *grouped]
+    cases.add(2, 12, 8, 9, 7, 3, 2, stride=2, padding=3, groups=4)
+    cases.extend(_plain_layer_cases())
+    cases.add(1, 16, 16, 14, 14, 3, 3, padding=1, groups=16, note="depthwise: groups = C = K")
+    cases.add(4, 8, 32, 15, 9, 5, 3, stride=2, groups=2)
+    cases.add(2, 32, 64, 28, 28, 1, 1, groups=4, note="1x1 grouped convolution")
+    cases.add(1, 2, 3, 1, 12, 1, 4, note="one row")
+    cases.add(2, 3, 2, 10, 1, 3, 1, stride=2, note="one column")
+    return cases.build()
 
 
 def _flops_variant(**change: Any):
@@ -136,10 +95,6 @@ def _flops_variant(**change: Any):
 
 def _flops_of_input_size(N, C, K, H, W, kh, kw, stride=1, padding=0, groups=1):
     return 2 * N * K * (C // groups) * kh * kw * H * W
-
-
-def _flops_without_stride(N, C, K, H, W, kh, kw, stride=1, padding=0, groups=1):
-    return _conv_flops(N, C, K, H, W, kh, kw, 1, padding, groups)
 
 
 def _flops_learner_package(N, C, K, H, W, kh, kw, stride=1, padding=0, groups=1):
@@ -173,6 +128,8 @@ _FLOPS_MESSAGES = {
     "(K / g per group), and each reads C / g channels.",
 }
 
+_FLOPS_STRIDE = keyword_ignored(_conv_flops, "stride", 1, _FLOPS_MESSAGES["stride"])
+
 q1 = FunctionProblem(
     "q1",
     "conv_flops",
@@ -192,7 +149,7 @@ q1 = FunctionProblem(
         Mistake(_FLOPS_MESSAGES["half"], _flops_variant(factor=1)),
         Mistake(_FLOPS_MESSAGES["input"], _flops_of_input_size),
         Mistake(_FLOPS_MESSAGES["channels"], _flops_variant(channels=lambda c, g: 1)),
-        Mistake(_FLOPS_MESSAGES["stride"], _flops_without_stride),
+        _FLOPS_STRIDE,
         Mistake(_FLOPS_MESSAGES["padding"], _flops_variant(sides=0)),
         Mistake(_FLOPS_MESSAGES["one_side"], _flops_variant(sides=1)),
         Mistake(_FLOPS_MESSAGES["off_by_one"], _flops_variant(plus=0)),
@@ -204,7 +161,7 @@ q1 = FunctionProblem(
         WrongAnswer("multiply-adds, not flops", _flops_variant(factor=1), "two floating-point"),
         WrongAnswer("input pixels", _flops_of_input_size, "input"),
         WrongAnswer("no channel sum", _flops_variant(channels=lambda c, g: 1), "input channels"),
-        WrongAnswer("stride ignored", _flops_without_stride, "stride is ignored"),
+        WrongAnswer("stride ignored", _FLOPS_STRIDE.wrong, "stride is ignored"),
         WrongAnswer("padding ignored", _flops_variant(sides=0), "padding is ignored"),
         WrongAnswer("padding on one side", _flops_variant(sides=1), "one side only"),
         WrongAnswer("output size without + 1", _flops_variant(plus=0), "off by one"),
@@ -243,24 +200,13 @@ def _effective_gflops(
 
 
 def _gflops_cases() -> list[Case]:
-    rng = np.random.default_rng(60)
-    cases = [
-        Case(
-            ((1, 1, 512, 512), (1, 1, 5, 5), 2.5e-3),
-            label="one 512x512 image, 5x5 kernel, 2.5 ms",
-        )
-    ]
+    cases = Cases(seed=60, names=("x_shape", "w_shape", "seconds"))
+    cases.add(keep((1, 1, 512, 512)), keep((1, 1, 5, 5)), 2.5e-3, note="2.5 ms")
     for layer in _plain_layer_cases()[1:10]:
         x_shape, w_shape, kwargs = _shapes_of(layer)
-        seconds = float(10 ** rng.uniform(-5, 0))
-        cases.append(
-            Case(
-                (x_shape, w_shape, seconds),
-                kwargs,
-                label=f"x {x_shape}, w {w_shape}, {seconds:.3g} s, {kwargs}",
-            )
-        )
-    return cases
+        seconds = float(10 ** cases.rng.uniform(-5, 0))
+        cases.add(keep(x_shape), keep(w_shape), seconds, **kwargs)
+    return cases.build()
 
 
 def _gflops_of_fft_count(x_shape, w_shape, seconds, stride=1, padding=0):
@@ -287,14 +233,6 @@ def _gflops_times_seconds(x_shape, w_shape, seconds, stride=1, padding=0):
     return _effective_gflops(x_shape, w_shape, 1.0, stride, padding) * seconds
 
 
-def _gflops_without_stride(x_shape, w_shape, seconds, stride=1, padding=0):
-    return _effective_gflops(x_shape, w_shape, seconds, 1, padding)
-
-
-def _gflops_without_padding(x_shape, w_shape, seconds, stride=1, padding=0):
-    return _effective_gflops(x_shape, w_shape, seconds, stride, 0)
-
-
 def _gflops_learner_fft(x_shape, w_shape, seconds, stride=1, padding=0):
     """A learner's answer that credits the operations the FFT method really performs."""
     return fft_operation_count(x_shape, w_shape, stride, padding) / (seconds * 1e9)
@@ -311,6 +249,9 @@ _GFLOPS_MESSAGES = {
     "stride": "the stride is ignored in the flop count: with stride s there are fewer outputs.",
     "padding": "the padding is ignored in the flop count: it adds 2·padding rows and columns.",
 }
+
+_GFLOPS_STRIDE = keyword_ignored(_effective_gflops, "stride", 1, _GFLOPS_MESSAGES["stride"])
+_GFLOPS_PADDING = keyword_ignored(_effective_gflops, "padding", 0, _GFLOPS_MESSAGES["padding"])
 
 q2 = FunctionProblem(
     "q2",
@@ -334,8 +275,8 @@ q2 = FunctionProblem(
         Mistake(_GFLOPS_MESSAGES["macs"], _gmac_per_second),
         Mistake(_GFLOPS_MESSAGES["binary"], _gflops_binary_giga),
         Mistake(_GFLOPS_MESSAGES["times"], _gflops_times_seconds),
-        Mistake(_GFLOPS_MESSAGES["stride"], _gflops_without_stride),
-        Mistake(_GFLOPS_MESSAGES["padding"], _gflops_without_padding),
+        _GFLOPS_STRIDE,
+        _GFLOPS_PADDING,
     ],
     wrong_answers=[
         WrongAnswer("the FFT's own operations", _gflops_learner_fft, "FFT method's own"),
@@ -344,8 +285,8 @@ q2 = FunctionProblem(
         WrongAnswer("GMAC/s", _gmac_per_second, "multiply-add"),
         WrongAnswer("2^30 for giga", _gflops_binary_giga, "2^30"),
         WrongAnswer("multiplied by the time", _gflops_times_seconds, "divided"),
-        WrongAnswer("stride ignored", _gflops_without_stride, "stride is ignored"),
-        WrongAnswer("padding ignored", _gflops_without_padding, "padding is ignored"),
+        WrongAnswer("stride ignored", _GFLOPS_STRIDE.wrong, "stride is ignored"),
+        WrongAnswer("padding ignored", _GFLOPS_PADDING.wrong, "padding is ignored"),
     ],
 )
 
@@ -369,48 +310,24 @@ def _im2col_bytes(
 
 
 def _memory_cases() -> list[Case]:
-    cases = [
-        Case(
-            ((3, 4, 8, 8), (5, 4, 3, 2), np.float64),
-            {"stride": 2, "padding": 1},
-            label="x (3, 4, 8, 8), w (5, 4, 3, 2), float64, stride 2, padding 1",
-        ),
-        Case(((1, 1, 1, 1), (1, 1, 1, 1), np.float32), label="1x1 image, 1x1 kernel, float32"),
-        Case(((2, 3, 5, 5), (4, 3, 5, 5), np.float32), label="kernel as large as the image"),
-        Case(
-            ((2, 3, 10, 7), (4, 3, 3, 3), np.float32),
-            {"stride": 2},
-            label="10x7 input, 3x3 kernel, stride 2 (does not divide evenly)",
-        ),
-        Case(
-            ((8, 64, 56, 56), (64, 64, 3, 3), np.float32),
-            {"padding": 1},
-            label="ResNet layer N=8 C=K=64 56x56, float32",
-        ),
-        Case(
-            ((2, 3, 16, 12), (4, 3, 5, 3), np.float16),
-            {"padding": 2},
-            label="x (2, 3, 16, 12), w (4, 3, 5, 3), padding 2, float16",
-        ),
-        Case(
-            ((4, 16, 32, 32), (32, 16, 3, 3), np.float16),
-            {"stride": 2, "padding": 1},
-            label="x (4, 16, 32, 32), w (32, 16, 3, 3), stride 2, padding 1, float16",
-        ),
-    ]
-    rng = np.random.default_rng(61)
+    cases = Cases(seed=61, names=("x_shape", "w_shape", "dtype"))
+    for x_shape, w_shape, dtype, kwargs, note in [
+        ((3, 4, 8, 8), (5, 4, 3, 2), np.float64, {"stride": 2, "padding": 1}, ""),
+        ((1, 1, 1, 1), (1, 1, 1, 1), np.float32, {}, "1x1 image, 1x1 kernel"),
+        ((2, 3, 5, 5), (4, 3, 5, 5), np.float32, {}, "kernel as large as the image"),
+        ((2, 3, 10, 7), (4, 3, 3, 3), np.float32, {"stride": 2}, "stride does not divide"),
+        ((8, 64, 56, 56), (64, 64, 3, 3), np.float32, {"padding": 1}, "a ResNet layer"),
+        ((2, 3, 16, 12), (4, 3, 5, 3), np.float16, {"padding": 2}, ""),
+        ((4, 16, 32, 32), (32, 16, 3, 3), np.float16, {"stride": 2, "padding": 1}, ""),
+        ((1, 2, 1, 12), (3, 2, 1, 4), np.float64, {}, "one row"),
+        ((2, 1, 10, 1), (2, 1, 3, 1), np.float16, {"stride": 2}, "one column"),
+    ]:
+        cases.add(keep(x_shape), keep(w_shape), dtype, note=note, **kwargs)
     for layer in _plain_layer_cases()[6:14]:
         x_shape, w_shape, kwargs = _shapes_of(layer)
-        dtype = (np.float32, np.float64)[int(rng.integers(0, 2))]
-        name = np.dtype(dtype).name
-        cases.append(
-            Case(
-                (x_shape, w_shape, dtype),
-                kwargs,
-                label=f"x {x_shape}, w {w_shape}, {name}, {kwargs}",
-            )
-        )
-    return cases
+        dtype = (np.float32, np.float64)[int(cases.rng.integers(0, 2))]
+        cases.add(keep(x_shape), keep(w_shape), dtype, **kwargs)
+    return cases.build()
 
 
 def _elements_not_bytes(x_shape, w_shape, dtype=np.float32, stride=1, padding=0):
@@ -428,14 +345,6 @@ def _one_image(x_shape, w_shape, dtype=np.float32, stride=1, padding=0):
 def _input_positions(x_shape, w_shape, dtype=np.float32, stride=1, padding=0):
     n, c, h, w = x_shape
     return n * c * w_shape[2] * w_shape[3] * h * w * np.dtype(dtype).itemsize
-
-
-def _bytes_without_stride(x_shape, w_shape, dtype=np.float32, stride=1, padding=0):
-    return _im2col_bytes(x_shape, w_shape, dtype, 1, padding)
-
-
-def _bytes_without_padding(x_shape, w_shape, dtype=np.float32, stride=1, padding=0):
-    return _im2col_bytes(x_shape, w_shape, dtype, stride, 0)
 
 
 def _bytes_filters_as_rows(x_shape, w_shape, dtype=np.float32, stride=1, padding=0):
@@ -469,6 +378,9 @@ _BYTES_MESSAGES = {
     "do not appear in the column matrix.",
 }
 
+_BYTES_STRIDE = keyword_ignored(_im2col_bytes, "stride", 1, _BYTES_MESSAGES["stride"])
+_BYTES_PADDING = keyword_ignored(_im2col_bytes, "padding", 0, _BYTES_MESSAGES["padding"])
+
 q3 = FunctionProblem(
     "q3",
     "im2col_bytes",
@@ -486,8 +398,8 @@ q3 = FunctionProblem(
         Mistake(_BYTES_MESSAGES["four"], _always_four_bytes),
         Mistake(_BYTES_MESSAGES["one_image"], _one_image),
         Mistake(_BYTES_MESSAGES["input"], _input_positions),
-        Mistake(_BYTES_MESSAGES["stride"], _bytes_without_stride),
-        Mistake(_BYTES_MESSAGES["padding"], _bytes_without_padding),
+        _BYTES_STRIDE,
+        _BYTES_PADDING,
         Mistake(_BYTES_MESSAGES["filters"], _bytes_filters_as_rows),
     ],
     wrong_answers=[
@@ -495,171 +407,10 @@ q3 = FunctionProblem(
         WrongAnswer("4 bytes whatever the dtype", _always_four_bytes, "float32 only"),
         WrongAnswer("one image", _one_image, "one image"),
         WrongAnswer("input pixels", _input_positions, "output"),
-        WrongAnswer("stride ignored", _bytes_without_stride, "stride is ignored"),
-        WrongAnswer("padding ignored", _bytes_without_padding, "padding is ignored"),
+        WrongAnswer("stride ignored", _BYTES_STRIDE.wrong, "stride is ignored"),
+        WrongAnswer("padding ignored", _BYTES_PADDING.wrong, "padding is ignored"),
         WrongAnswer("K instead of C", _bytes_filters_as_rows, "filters K"),
         WrongAnswer("bits / 8: a float", _bytes_learner_bits, "expected an int"),
         WrongAnswer("the lesson's extra_memory_bytes", _bytes_learner_shootout, "float16"),
     ],
 )
-
-# ---------------------------------------------------------------------------------------
-# q4: choosing a method from measurements
-# ---------------------------------------------------------------------------------------
-
-
-def _winograd_applies(kernel_size: int, stride: int) -> bool:
-    return kernel_size == 3 and stride == 1
-
-
-def _usable(timings: dict[str, float | None], allowed) -> dict[str, float]:
-    return {m: t for m, t in timings.items() if t is not None and (m != "winograd" or allowed)}
-
-
-def _choose_method(timings: dict[str, float | None], kernel_size: int, stride: int) -> str:
-    """Reference: the fastest method with a time that applies to the layer."""
-    allowed = _usable(timings, _winograd_applies(kernel_size, stride))
-    return min(allowed, key=allowed.__getitem__)
-
-
-def _timings(rng: np.random.Generator, fastest: str | None = None) -> dict[str, float | None]:
-    times = {m: float(10 ** rng.uniform(-4, 0)) for m in METHOD_NAMES}
-    if rng.random() < 0.5:
-        times["loops"] = None  # too big for the loops: not measured
-    if fastest is not None:
-        times[fastest] = min(t for t in times.values() if t is not None) / 2
-    return times
-
-
-def _choice_cases() -> list[Case]:
-    rng = np.random.default_rng(62)
-    fixed = [
-        (_timings(rng, "winograd"), 5, 2, "5x5 kernel, stride 2, the Winograd entry is fastest"),
-        (_timings(rng, "winograd"), 5, 1, "5x5 kernel, stride 1, the Winograd entry is fastest"),
-        (_timings(rng, "winograd"), 3, 2, "3x3 kernel, stride 2, the Winograd entry is fastest"),
-        (_timings(rng, "winograd"), 3, 1, "3x3 kernel, stride 1, Winograd fastest"),
-        (_timings(rng, "fft"), 11, 1, "11x11 kernel, FFT fastest"),
-        ({"direct": 2e-3, "loops": None, "torch": 5e-3}, 3, 1, "three entries, loops n/a"),
-        ({"winograd": 1e-4, "im2col": 9e-3}, 1, 1, "1x1 kernel, two entries"),
-        ({"unfold": 3e-3, "loops": None, "direct": 1e-3}, 3, 1, "the unmeasured entry first"),
-    ]
-    cases = [Case((t, k, s), label=text) for t, k, s, text in fixed]
-    for _ in range(16):
-        kernel, stride = int(rng.choice([1, 3, 5, 7])), int(rng.choice([1, 1, 2]))
-        favourite = str(rng.choice(["winograd", "fft", "direct", "torch", "im2col"]))
-        timings = _timings(rng, favourite)
-        cases.append(Case((timings, kernel, stride), label=f"kernel {kernel}, stride {stride}"))
-    return cases
-
-
-def _kernel_rule_only(timings, kernel_size, stride):
-    return _choose_method(timings, kernel_size, 1)
-
-
-def _either_rule(timings, kernel_size, stride):
-    allowed = _usable(timings, kernel_size == 3 or stride == 1)
-    return min(allowed, key=allowed.__getitem__)
-
-
-def _no_rule(timings, kernel_size, stride):
-    return _choose_method(timings, 3, 1)
-
-
-def _never_winograd(timings, kernel_size, stride):
-    allowed = _usable(timings, False)
-    return min(allowed, key=allowed.__getitem__)
-
-
-def _slowest(timings, kernel_size, stride):
-    allowed = _usable(timings, _winograd_applies(kernel_size, stride))
-    return max(allowed, key=allowed.__getitem__)
-
-
-def _smallest_name(timings, kernel_size, stride):
-    return min(_usable(timings, _winograd_applies(kernel_size, stride)))
-
-
-def _unmeasured_as_zero(timings, kernel_size, stride):
-    allowed = {
-        m: (0.0 if t is None else t)
-        for m, t in timings.items()
-        if m != "winograd" or _winograd_applies(kernel_size, stride)
-    }
-    return min(allowed, key=allowed.__getitem__)
-
-
-def _choice_learner_none_kept(timings, kernel_size, stride):
-    """A learner's answer that forgets the None entries."""
-    usable = {
-        m: t for m, t in timings.items() if m != "winograd" or (kernel_size, stride) == (3, 1)
-    }
-    return min(usable, key=usable.get)
-
-
-def _choice_learner_time(timings, kernel_size, stride):
-    """A learner's answer that returns the best time instead of the method."""
-    allowed = _usable(timings, _winograd_applies(kernel_size, stride))
-    return min(allowed.values())
-
-
-def _choice_learner_pops(timings, kernel_size, stride):
-    """A learner's answer that deletes entries from the caller's dict."""
-    for name in [m for m, t in timings.items() if t is None]:
-        del timings[name]
-    if not _winograd_applies(kernel_size, stride):
-        timings.pop("winograd", None)
-    return min(timings, key=timings.__getitem__)
-
-
-_CHOICE_MESSAGES = {
-    "stride": "Winograd F(4x4, 3x3) also needs stride 1: its tiles cover every output position.",
-    "either": "Winograd F(4x4, 3x3) needs both a 3x3 kernel *and* stride 1, not one of them.",
-    "kernel": "this picks Winograd for a kernel that is not 3x3; F(4x4, 3x3) only applies to "
-    "3x3 kernels with stride 1.",
-    "never": "Winograd is left out even where it applies (3x3 kernel, stride 1).",
-    "slowest": "this picks the slowest applicable method, not the fastest.",
-    "name": "this is the alphabetically first method, not the fastest: `min(d)` compares the "
-    "keys; `min(d, key=d.__getitem__)` compares the times.",
-    "none": "this method has no time (None): it was not measured, so it cannot be chosen.",
-}
-
-q4 = FunctionProblem(
-    "q4",
-    "choose_method",
-    _choose_method,
-    _choice_cases,
-    # The answer is a method name, compared exactly. The cases' times are distinct random
-    # numbers (the favourite is made strictly fastest), so there are no ties to break.
-    hints=[
-        "Two steps: first throw away what cannot be used (no time, or a method whose rule "
-        "excludes this layer), then pick among what is left.",
-        "Keep the entries whose time is not None, and drop 'winograd' unless the kernel is "
-        "3 and the stride is 1. Return the key with the smallest time: "
-        "`min(d, key=d.__getitem__)` returns the key of a dict's smallest value. Build a new "
-        "dict rather than deleting from the one you are given.",
-    ],
-    mistakes=[
-        Mistake(_CHOICE_MESSAGES["stride"], _kernel_rule_only),
-        Mistake(_CHOICE_MESSAGES["either"], _either_rule),
-        Mistake(_CHOICE_MESSAGES["kernel"], _no_rule),
-        Mistake(_CHOICE_MESSAGES["never"], _never_winograd),
-        Mistake(_CHOICE_MESSAGES["slowest"], _slowest),
-        Mistake(_CHOICE_MESSAGES["name"], _smallest_name),
-        Mistake(_CHOICE_MESSAGES["none"], _unmeasured_as_zero),
-    ],
-    wrong_answers=[
-        WrongAnswer("kernel rule only", _kernel_rule_only, "also needs stride 1"),
-        WrongAnswer("kernel or stride", _either_rule, "not one of them"),
-        WrongAnswer("no rule", _no_rule, "not 3x3"),
-        WrongAnswer("Winograd never", _never_winograd, "left out"),
-        WrongAnswer("the slowest", _slowest, "slowest"),
-        WrongAnswer("min over the names", _smallest_name, "alphabetically"),
-        WrongAnswer("None as 0 s", _unmeasured_as_zero, "not measured"),
-        WrongAnswer("None entries kept", _choice_learner_none_kept, "NoneType"),
-        WrongAnswer("returns the time", _choice_learner_time, "expected str"),
-        WrongAnswer("deletes from the dict", _choice_learner_pops, "in place"),
-    ],
-)
-
-EXERCISES = ExerciseSet("06_shootout", [q1, q2, q3, q4])
-setup = EXERCISES.setup
