@@ -19,12 +19,9 @@ from typing import Any
 import numpy as np
 
 from course_utils.checks import Case, ExerciseSet, FunctionProblem, Mistake, ValueProblem
-from course_utils.checks.wrong_answers import (
-    WrongAnswer,
-    ignores_keyword,
-    returns_dtype,
-    returns_list,
-)
+from course_utils.checks.cases import Cases
+from course_utils.checks.stock import common_wrong_answers, kernel_flipped, keyword_ignored
+from course_utils.checks.wrong_answers import WrongAnswer, ignores_keyword
 
 
 def _output_size(
@@ -34,41 +31,25 @@ def _output_size(
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
+def _random_layer(rng: np.random.Generator) -> tuple:
+    """A random kernel, dilation, padding and stride, and an input the dilated kernel fits in."""
+    kernel, dilation = int(rng.integers(1, 6)), int(rng.integers(1, 4))
+    padding, stride = int(rng.integers(0, 4)), int(rng.integers(1, 4))
+    size = int(rng.integers(dilation * (kernel - 1) + 1, 40))
+    return size, kernel, {"stride": stride, "padding": padding, "dilation": dilation}
+
+
 def _size_cases() -> list[Case]:
-    fixed = [
-        Case((5, 3), label="size=5, kernel=3"),
-        Case((5, 5), label="size=5, kernel=5 (kernel as large as the input)"),
-        Case((7, 3), {"stride": 2}, label="size=7, kernel=3, stride=2"),
-        Case((8, 3), {"stride": 2}, label="size=8, kernel=3, stride=2 (does not divide evenly)"),
-        Case((5, 3), {"padding": 1}, label="size=5, kernel=3, padding=1"),
-        Case((11, 3), {"dilation": 3}, label="size=11, kernel=3, dilation=3"),
-        Case((1, 1), label="size=1, kernel=1"),
-    ]
-    rng = np.random.default_rng(0)
-    randoms = []
-    for _ in range(20):
-        kernel, dilation = int(rng.integers(1, 6)), int(rng.integers(1, 4))
-        padding, stride = int(rng.integers(0, 4)), int(rng.integers(1, 4))
-        size = int(rng.integers(dilation * (kernel - 1) + 1, 40))
-        kw = {"stride": stride, "padding": padding, "dilation": dilation}
-        randoms.append(Case((size, kernel), kw, label=f"size={size}, kernel={kernel}, {kw}"))
-    return fixed + randoms
-
-
-def _no_dilation(
-    size: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1
-) -> int:
-    return _output_size(size, kernel, stride, padding, 1)
-
-
-def _no_padding(
-    size: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1
-) -> int:
-    return _output_size(size, kernel, stride, 0, dilation)
-
-
-def _no_stride(size: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
-    return _output_size(size, kernel, 1, padding, dilation)
+    cases = Cases(seed=0, names=("size", "kernel"))
+    cases.add(5, 3)
+    cases.add(5, 5, note="kernel as large as the input")
+    cases.add(7, 3, stride=2)
+    cases.add(8, 3, stride=2, note="does not divide evenly")
+    cases.add(5, 3, padding=1)
+    cases.add(11, 3, dilation=3)
+    cases.add(1, 1)
+    cases.add_random(20, _random_layer, note="random layer")
+    return cases.build()
 
 
 def _one_sided_padding(
@@ -150,9 +131,21 @@ q1 = FunctionProblem(
         "`stride`; use floor division `//` so a partial step does not count.",
     ],
     mistakes=[
-        Mistake("the dilation is ignored (a dilated kernel spans more input).", _no_dilation),
-        Mistake("the padding is ignored: it adds samples on both sides.", _no_padding),
-        Mistake("the stride is ignored: the kernel moves `stride` samples at a time.", _no_stride),
+        keyword_ignored(
+            _output_size,
+            "dilation",
+            1,
+            "the dilation is ignored (a dilated kernel spans more input).",
+        ),
+        keyword_ignored(
+            _output_size, "padding", 0, "the padding is ignored: it adds samples on both sides."
+        ),
+        keyword_ignored(
+            _output_size,
+            "stride",
+            1,
+            "the stride is ignored: the kernel moves `stride` samples at a time.",
+        ),
         Mistake("the padding is only counted on one side.", _one_sided_padding),
         Mistake("true division `/` gives a float; sizes are whole numbers.", _true_division),
         Mistake(
@@ -211,23 +204,21 @@ def _correlate_reference(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.correlate(x, w, mode="valid")
 
 
+def _signal_kernel(rng: np.random.Generator) -> tuple:
+    return (int(rng.integers(5, 30)),), (int(rng.integers(2, 5)),)
+
+
 def _correlate_cases() -> list[Case]:
-    rng = np.random.default_rng(1)
-    cases = [
-        Case((np.arange(5.0), np.array([1.0, 0.0, -1.0])), label="x=[0..4], w=[1, 0, -1]"),
-        Case((rng.standard_normal(6), rng.standard_normal(6)), label="len(w) == len(x) == 6"),
-        Case((rng.standard_normal(4), np.array([2.0])), label="a 1-tap kernel"),
-    ]
-    for seed in range(3):
-        r = np.random.default_rng(10 + seed)
-        n, k = int(r.integers(5, 30)), int(r.integers(2, 5))
-        cases.append(
-            Case((r.standard_normal(n), r.standard_normal(k)), label=f"len(x)={n}, len(w)={k}")
-        )
-    return cases
+    cases = Cases(seed=1, names=("x", "w"))
+    cases.add(np.arange(5.0), np.array([1.0, 0.0, -1.0]), label="x=[0..4], w=[1, 0, -1]")
+    cases.add((6,), (6,), note="len(w) == len(x)")
+    cases.add((4,), np.array([2.0]), note="a 1-tap kernel")
+    cases.add((1,), (1,), note="1-sample signal and kernel")
+    cases.add_random(3, _signal_kernel, note="random lengths")
+    return cases.build()
 
 
-def _flipped(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+def _learner_np_convolve(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.convolve(x, w, mode="valid")
 
 
@@ -254,11 +245,6 @@ def _learner_loops(x, w):
         for j in range(len(w)):
             out[i] += x[i + j] * w[j]
     return out
-
-
-def _learner_flipped(x, w):
-    k = len(w)
-    return np.array([np.sum(x[i : i + k] * w[::-1]) for i in range(len(x) - k + 1)])
 
 
 def _learner_range_too_short(x, w):
@@ -292,8 +278,9 @@ q3 = FunctionProblem(
         "frameworks compute cross-correlation.",
     ],
     mistakes=[
-        Mistake(
-            "the kernel is flipped: that is convolution, but we want cross-correlation.", _flipped
+        kernel_flipped(
+            _correlate_reference,
+            message="the kernel is flipped: that is convolution, but we want cross-correlation.",
         ),
         Mistake(
             "you computed the 'full' correlation; we want only windows that fit ('valid').",
@@ -316,15 +303,15 @@ q3 = FunctionProblem(
         ),
     ],
     wrong_answers=[
-        WrongAnswer("kernel flipped", _learner_flipped, "flipped"),
-        WrongAnswer("np.convolve instead of a correlation", _flipped, "flipped"),
+        *common_wrong_answers(
+            _learner_loops, kernel_arg=1, wrong_dtype=np.float32, transposed=False, as_list=True
+        ),
+        WrongAnswer("np.convolve instead of a correlation", _learner_np_convolve, "flipped"),
         WrongAnswer("'full' mode", _full_length, "'full'"),
         WrongAnswer("'same' mode", _same_length, "'same'"),
         WrongAnswer("range one short", _learner_range_too_short, "last window is missing"),
         WrongAnswer("only 3-tap kernels", _learner_three_taps, "fixed at 3 taps"),
-        WrongAnswer("a Python list", returns_list(_learner_loops), "expected a NumPy array"),
         WrongAnswer("an integer output array", _learner_int_output, "dtype int64"),
-        WrongAnswer("float32 output", returns_dtype(_learner_loops, np.float32), "dtype float32"),
     ],
 )
 
