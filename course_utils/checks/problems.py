@@ -299,6 +299,9 @@ class FunctionProblem(Problem):
         may_mutate: accept a function that changes its input arrays in place (by default that
             is *not yet*: the caller's data would be destroyed).
         too_slow: what a time-out probably means for this exercise (shown with the limit).
+        allowed_calls: course-library functions (qualified names, or a module or class that
+            contains them) the answer may call; calling any other one directly is *not yet*,
+            since the exercise asks the learner to write it.
     """
 
     def __init__(
@@ -317,9 +320,11 @@ class FunctionProblem(Problem):
         timeout: float = 10.0,
         may_mutate: bool = False,
         too_slow: str = _TOO_SLOW,
+        allowed_calls: Sequence[str] = (),
     ) -> None:
         super().__init__(label, name, hints, wrong_answers)
         self.too_slow = too_slow
+        self.allowed_calls = tuple(allowed_calls)
         self.reference = reference
         self._cases = cases
         self.mistakes = tuple(mistakes)
@@ -437,6 +442,14 @@ class FunctionProblem(Problem):
             )
         if run.mutated_input and self.may_mutate:
             notes.append("Note: your function changed its input arrays in place.")
+        if run.package_call and not self.may_call(run.package_call):
+            return outcomes.incorrect(
+                self.label,
+                f"`{self.name}` calls the course's own `{run.package_call}`: this exercise asks "
+                "you to write that computation yourself (with NumPy or PyTorch operations), so "
+                "the check does not accept an answer that hands it to the package.",
+                (where,),
+            )
         failure = self._failed_run(run, where)
         if failure is not None:
             return failure
@@ -459,6 +472,13 @@ class FunctionProblem(Problem):
             return outcomes.incorrect(self.label, f"{reason}.", details)
         return outcomes.incorrect(
             self.label, _sentence(diagnosis), (*details, f"difference: {reason}")
+        )
+
+    def may_call(self, qualified_name: str) -> bool:
+        """Whether the answer may call this course-library function (see ``allowed_calls``)."""
+        return any(
+            qualified_name == allowed or qualified_name.startswith(allowed + ".")
+            for allowed in self.allowed_calls
         )
 
     def _failed_run(self, run: CallResult, where: str) -> Outcome | None:

@@ -15,7 +15,11 @@ What this protects against:
   message is read through the base class, so a hostile ``__str__`` never runs;
 * **answers that lie** -- the return value is turned into plain data
   (:func:`course_utils.checks.plain.to_plain`) before anything compares it;
-* **flooding the notebook** -- everything printed while checking is captured (and counted).
+* **flooding the notebook** -- everything printed while checking is captured (and counted);
+* **answering with the course's own code** -- the first function of the course library
+  (``course_utils`` outside its ``checks`` and ``exercise_sets``) that the call enters straight
+  from the learner's code is noted (``CallResult.package_call``), so an exercise that asks for
+  ``conv2d_direct`` is not passed by calling the package's ``conv2d_direct``.
 
 What it does not protect against (the classroom grader, ``python -m course_utils.grade``, runs
 learner code in a separate sandboxed process and compares in its own): code that deliberately
@@ -29,9 +33,12 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dis
 import io
+import os
 import signal
 import sys
+import sysconfig
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -74,7 +81,9 @@ class CallResult:
     not_implemented: that exception was a NotImplementedError (the stub is still there);
     unreadable: why the result could not be turned into plain data (e.g. an object array);
     timed_out / caught_timeout: the time limit expired / and the learner's code caught it;
-    printed_chars: characters the call printed; mutated_input: it changed its arguments.
+    printed_chars: characters the call printed; mutated_input: it changed its arguments;
+    package_call: the qualified name of the first course-library function the learner's code
+    called directly (e.g. ``"course_utils.conv.direct.conv2d_direct"``), if any.
     """
 
     value: Any = None
@@ -86,6 +95,7 @@ class CallResult:
     caught_timeout: bool = False
     printed_chars: int = 0
     mutated_input: bool = False
+    package_call: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -187,8 +197,84 @@ def safe_error_message(error: BaseException) -> str:
 
 
 def _exception_names(error: BaseException) -> tuple[str, bool]:
+    """The exception's type name, and whether it is the learner's own stub: a
+    ``NotImplementedError`` raised by a ``raise`` statement outside the installed libraries
+    (one that NumPy or PyTorch raise for an unsupported operation is a real error)."""
     cls = type(error)
-    return cls.__name__, issubclass(cls, NotImplementedError)
+    return cls.__name__, issubclass(cls, NotImplementedError) and _raised_by_own_code(error)
+
+
+_LIBRARY_DIRS = tuple(
+    os.path.realpath(path) + os.sep
+    for key in ("stdlib", "platstdlib", "purelib", "platlib")
+    if (path := sysconfig.get_paths().get(key))
+)
+
+
+def _raised_by_own_code(error: BaseException) -> bool:
+    tb = error.__traceback__
+    if tb is None:
+        return True
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    filename = os.path.realpath(tb.tb_frame.f_code.co_filename)
+    if filename.startswith(_LIBRARY_DIRS):
+        return False
+    for instruction in dis.get_instructions(tb.tb_frame.f_code):
+        if instruction.offset == tb.tb_lasti:
+            return instruction.opname in ("RAISE_VARARGS", "RERAISE")
+    return True
+
+
+_PACKAGE = os.path.realpath(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep
+_INTERNAL = tuple(_PACKAGE + name + os.sep for name in ("checks", "exercise_sets"))
+
+
+class _PackageCalls:
+    """A trace hook (``call`` events only) that notes the first course-library function entered
+    straight from code outside the course (the learner's). Library functions called by other
+    library functions or by an exercise set's own reference are not noted. A trace function
+    that was already set (a debugger, coverage) keeps running."""
+
+    def __init__(self) -> None:
+        self.first: str | None = None
+        self._previous: Any = None
+        self._kinds: dict[str, str] = {}
+
+    def _kind(self, filename: str) -> str:
+        kind = self._kinds.get(filename)
+        if kind is None:
+            path = os.path.realpath(filename) if os.path.isabs(filename) else filename
+            if path.startswith(_INTERNAL):
+                kind = "course"
+            elif path.startswith(_PACKAGE):
+                kind = "library"
+            else:
+                kind = "outside"
+            self._kinds[filename] = kind
+        return kind
+
+    def _trace(self, frame: FrameType, event: str, arg: Any) -> Any:
+        if self.first is None and event == "call":
+            if self._kind(frame.f_code.co_filename) == "library":
+                caller = frame.f_back
+                if (
+                    caller is None
+                    or self._kind(caller.f_code.co_filename) == "outside"
+                    or (caller.f_code is call_safely.__code__)
+                ):
+                    module = frame.f_globals.get("__name__", "")
+                    self.first = f"{module}.{frame.f_code.co_qualname}"
+        previous = self._previous
+        return previous(frame, event, arg) if previous is not None else None
+
+    def __enter__(self) -> _PackageCalls:
+        self._previous = sys.gettrace()
+        sys.settrace(self._trace)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        sys.settrace(self._previous)
 
 
 def call_safely(
@@ -205,10 +291,11 @@ def call_safely(
     result = CallResult()
     value: Any = None
     deadline = _Deadline(timeout, sys._getframe())
+    calls = _PackageCalls()
     try:
         with _genuine_interrupts() as interrupted:
             with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-                with deadline:
+                with calls, deadline:
                     value = fn(*call_args, **call_kwargs)
     except CheckTimeout:
         result.timed_out = True
@@ -226,6 +313,7 @@ def call_safely(
         )  # it ran on after the first time-out, raised something else, or returned
         result.error_type, result.error_message, value = None, "", None
     result.printed_chars = sink.total
+    result.package_call = calls.first
     result.mutated_input = _snapshot((call_args, call_kwargs)) != snapshot
     if not result.failed:
         try:

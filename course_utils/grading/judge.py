@@ -114,6 +114,7 @@ _RUN_FIELDS = {
     "caught_timeout": (bool,),
     "printed_chars": (int,),
     "mutated_input": (bool,),
+    "package_call": (str, type(None)),
 }
 
 
