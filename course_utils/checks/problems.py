@@ -15,7 +15,7 @@ import copy
 import inspect
 import textwrap
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -515,6 +515,12 @@ class FunctionProblem(Problem):
             return outcomes.incorrect(self.label, f"{run.unreadable}.", (where,))
         return None
 
+    def mistake_values(self, case: Case) -> Iterator[tuple[str, Any]]:
+        """Each known mistake's message and its result on ``case`` (None where it does not
+        apply), in the order the mistakes are listed."""
+        for mistake in self.mistakes:
+            yield mistake.message, _compute_mistake(mistake, case)
+
     def _diagnose(self, got: Any, expected: Any, case: Case) -> str | None:
         """Name the typical mistake the wrong answer looks like, if any."""
         if got is None:
@@ -523,13 +529,12 @@ class FunctionProblem(Problem):
             # Right values in the wrong type or dtype: the plain reason says so (a mistake that
             # coincides with the answer on this case must not be named).
             return None
-        for mistake in self.mistakes:
-            wrong = _compute_mistake(mistake, case)
+        for message, wrong in self.mistake_values(case):
             if (
                 wrong is not None
                 and value_difference(got, wrong, self.rtol, self.atol, check_dtype=False) is None
             ):
-                return f"this looks like a typical mistake: {mistake.message}"
+                return f"this looks like a typical mistake: {message}"
         if is_array(got) and is_array(expected):
             g, e = to_numpy(got), to_numpy(expected)
             if g.ndim == e.ndim >= 2 and g.shape == e.shape[::-1] and g.shape != e.shape:

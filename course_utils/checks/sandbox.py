@@ -233,7 +233,9 @@ _INTERNAL = tuple(_PACKAGE + name + os.sep for name in ("checks", "exercise_sets
 class _PackageCalls:
     """A trace hook (``call`` events only) that notes the first course-library function entered
     straight from code outside the course (the learner's). Library functions called by other
-    library functions or by an exercise set's own reference are not noted. A trace function
+    library functions or by an exercise set's own reference are not noted, nor is a module's
+    top-level code running on import; generated code (``<string>``, e.g. a dataclass's
+    ``__init__``) counts as its caller's. A trace function
     that was already set (a debugger, coverage) keeps running."""
 
     def __init__(self) -> None:
@@ -256,15 +258,18 @@ class _PackageCalls:
 
     def _trace(self, frame: FrameType, event: str, arg: Any) -> Any:
         if self.first is None and event == "call":
-            if self._kind(frame.f_code.co_filename) == "library":
+            code = frame.f_code
+            if code.co_name != "<module>" and self._kind(code.co_filename) == "library":
                 caller = frame.f_back
+                while caller is not None and caller.f_code.co_filename == "<string>":
+                    caller = caller.f_back  # generated code (a dataclass's __init__)
                 if (
                     caller is None
                     or self._kind(caller.f_code.co_filename) == "outside"
-                    or (caller.f_code is call_safely.__code__)
+                    or caller.f_code is call_safely.__code__
                 ):
                     module = frame.f_globals.get("__name__", "")
-                    self.first = f"{module}.{frame.f_code.co_qualname}"
+                    self.first = f"{module}.{code.co_qualname}"
         previous = self._previous
         return previous(frame, event, arg) if previous is not None else None
 
