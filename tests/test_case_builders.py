@@ -75,7 +75,13 @@ def _problem(mistakes=(), wrong_answers=()):
     cases.add_edges(IMAGE_KERNEL_EDGES[:1])
     cases.add((9, 8), (3, 2), stride=2)
     return FunctionProblem(
-        "q", "corr", _reference, cases.build(), mistakes=mistakes, wrong_answers=wrong_answers
+        "q",
+        "corr",
+        _reference,
+        cases.build(),
+        mistakes=mistakes,
+        wrong_answers=wrong_answers,
+        allowed_calls=("course_utils.conv.direct",),  # the wrong answers here are built on it
     )
 
 
@@ -121,3 +127,25 @@ def test_common_wrong_answers_are_each_rejected_with_their_message():
         assert answer.says.lower() in text, (answer.label, text)
     problem.bind({"corr": learner})
     assert problem.evaluate().passed
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (2, 3, 5, 6)], ids=["square", "batched"])
+def test_a_transposed_output_is_named_also_when_square_or_batched(shape):
+    cases = Cases(seed=1, names=("x",))
+    cases.add(shape)
+    problem = FunctionProblem("q", "double", lambda x: 2.0 * x, cases.build())
+    problem.bind({"double": lambda x: np.swapaxes(2.0 * x, -1, -2)})
+    outcome = problem.evaluate()
+    assert not outcome.passed and "transpose" in outcome.message
+
+
+def test_the_stock_torch_dtype_wrong_answer_is_rejected_with_its_message():
+    cases = Cases(seed=2, names=("x",), backend="torch", dtype=torch.float64)
+    cases.add((3, 4))
+    (wrong,) = common_wrong_answers(
+        lambda x: 2.0 * x, wrong_dtype=torch.float32, mutate_arg=None, transposed=False
+    )
+    problem = FunctionProblem("q", "double", lambda x: 2.0 * x, cases.build())
+    problem.bind({"double": wrong.answer})
+    outcome = problem.evaluate()
+    assert not outcome.passed and wrong.says in outcome.message, outcome.message

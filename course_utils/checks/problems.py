@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from course_utils.checks import outcomes, strict
 from course_utils.checks.compare import describe, is_array, to_numpy, value_difference
 from course_utils.checks.outcomes import Note, Outcome
@@ -537,9 +539,12 @@ class FunctionProblem(Problem):
                 return f"this looks like a typical mistake: {message}"
         if is_array(got) and is_array(expected):
             g, e = to_numpy(got), to_numpy(expected)
-            if g.ndim == e.ndim >= 2 and g.shape == e.shape[::-1] and g.shape != e.shape:
-                if value_difference(g.T, e, self.rtol, self.atol, check_dtype=False) is None:
-                    return "your output is the transpose of the expected one."
+            swapped = e.shape[:-2] + e.shape[-2:][::-1] if e.ndim >= 2 else None
+            if g.ndim == e.ndim >= 2 and g.shape == swapped:
+                # the last two axes swapped (rows and columns), also on a square output
+                g_back = np.swapaxes(g, -1, -2)
+                if value_difference(g_back, e, self.rtol, self.atol, check_dtype=False) is None:
+                    return "your output is the transpose of the expected one (rows and columns)."
             if g.ndim == e.ndim and g.shape != e.shape:
                 off = [a - b for a, b in zip(g.shape, e.shape, strict=True)]
                 if all(abs(d) <= 1 for d in off):
@@ -553,7 +558,7 @@ class FunctionProblem(Problem):
 def _input_bytes(args: tuple, kwargs: dict) -> int:
     """Bytes of the arrays among a case's arguments (to find the largest case)."""
     values = [*args, *kwargs.values()]
-    return sum(int(getattr(v, "nbytes", 0) or 0) for v in values)
+    return sum(int(v.nbytes) for v in values if is_array(v) and not isinstance(v, type))
 
 
 def _sentence(text: str) -> str:

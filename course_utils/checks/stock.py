@@ -112,7 +112,7 @@ def common_wrong_answers(
 
 def _dtype_name(dtype: Any) -> str:
     if torch is not None and isinstance(dtype, torch.dtype):
-        return str(dtype).replace("torch.", "")
+        return str(dtype)  # "torch.float32", as a check names a tensor's dtype
     return np.dtype(dtype).name
 
 
