@@ -2,6 +2,7 @@
 # One command per task, each from a clean clone:
 #   bash course.sh lab    create/refresh .venv, then open JupyterLab on the welcome notebook
 #   bash course.sh test   create/refresh .venv, then lint and run the whole test suite
+#   bash course.sh classroom OUT   write the classroom edition (checks without solutions) to OUT
 #
 # Environment variables (all optional):
 #   PYTHON               interpreter used to create the venv (default: python3, needs >= 3.11)
@@ -98,8 +99,14 @@ run_tests() {
     echo "==> test suite finished in $((SECONDS - start)) s"
 }
 
+run_classroom() {
+    setup_env
+    exec "$PY" -m course_utils.classroom build "$@"
+}
+
 case "${1:-}" in
     lab) shift; run_lab "$@" ;;
     test) shift; run_tests "$@" ;;
-    *) echo "usage: bash course.sh {lab|test} [extra arguments for jupyter lab / pytest]" >&2; exit 2 ;;
+    classroom) shift; run_classroom "$@" ;;
+    *) echo "usage: bash course.sh {lab|test|classroom OUT} [extra arguments]" >&2; exit 2 ;;
 esac
