@@ -206,3 +206,21 @@ def _sequence_difference(
         if reason:
             return f"item {index}: {reason}"
     return None
+
+
+def layout_diagnosis(got: Any, expected: Any, rtol: float, atol: float) -> str | None:
+    """Name a wrong array layout: the last two axes swapped (a transposed output, also when it
+    is square or batched) or a shape off by one along some axis (the output-size formula)."""
+    if not (is_array(got) and is_array(expected)):
+        return None
+    g, e = to_numpy(got), to_numpy(expected)
+    if g.ndim == e.ndim >= 2 and g.shape == e.shape[:-2] + e.shape[-2:][::-1]:
+        if value_difference(np.swapaxes(g, -1, -2), e, rtol, atol, check_dtype=False) is None:
+            return "your output is the transpose of the expected one (rows and columns)."
+    if g.ndim == e.ndim and g.shape != e.shape:
+        if all(abs(a - b) <= 1 for a, b in zip(g.shape, e.shape, strict=True)):
+            return (
+                f"the output shape {g.shape} is off by one from the expected {e.shape}: "
+                "check the output-size formula."
+            )
+    return None

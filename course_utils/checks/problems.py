@@ -10,46 +10,30 @@ when a wrong answer matches one, the message names the mistake without showing t
 
 from __future__ import annotations
 
-import ast
 import copy
-import inspect
-import textwrap
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from course_utils.checks import outcomes, strict
-from course_utils.checks.compare import describe, is_array, to_numpy, value_difference
+from course_utils.checks.answers import (  # noqa: F401 - re-exported
+    MISSING,
+    Answer,
+    function_answer,
+    looks_like_stub,
+    value_answer,
+)
+from course_utils.checks.compare import describe, is_array, layout_diagnosis, value_difference
 from course_utils.checks.outcomes import Note, Outcome
-from course_utils.checks.plain import PlainError, to_plain
+from course_utils.checks.plain import to_plain
 from course_utils.checks.sandbox import CallResult, call_safely
 from course_utils.checks.wrong_answers import WrongAnswer
 
-_MISSING = object()
 _TOO_SLOW = (
     "An infinite loop, or Python loops over every pixel? Loop over the few kernel taps (or "
     "channels) and let NumPy handle whole arrays."
 )
-
-
-@dataclass
-class Answer:
-    """What the learner's namespace holds for one exercise (the learner's side of a check).
-
-    status: ``"missing"``, ``"stub"``, ``"not_callable"``, ``"function"`` (function
-    exercises), ``"value"`` or ``"unreadable"`` (value exercises); type_name: a description
-    of what was found instead of a function; value: a value exercise's answer as plain data;
-    reason: why a value could not be read; function: the callable (in-process only).
-    """
-
-    status: str
-    type_name: str = ""
-    value: Any = None
-    reason: str = ""
-    function: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -92,34 +76,6 @@ def _show(item: Any) -> None:
     except ImportError:  # pragma: no cover
         pass
     print(item)
-
-
-def value_answer(namespace: dict[str, Any] | None, name: str) -> Answer:
-    """The value under ``name`` as plain data (read without calling any of its methods):
-    missing, a stub (``...``), unreadable (with the reason) or a value. The learner's side of a
-    value exercise, in the notebook and in the grader's sandbox alike."""
-    value = _MISSING if namespace is None else namespace.get(name, _MISSING)
-    if value is _MISSING:
-        return Answer("missing")
-    if value is Ellipsis:
-        return Answer("stub")
-    try:
-        return Answer("value", value=to_plain(value))
-    except PlainError as error:
-        return Answer("unreadable", reason=str(error))
-
-
-def function_answer(namespace: dict[str, Any] | None, name: str) -> Answer:
-    """What the namespace holds under ``name`` for a function exercise: missing, a stub, not a
-    function (described), or a function to run (``Answer.function``)."""
-    fn = _MISSING if namespace is None else namespace.get(name, _MISSING)
-    if fn is _MISSING:
-        return Answer("missing")
-    if fn is Ellipsis or looks_like_stub(fn):
-        return Answer("stub")
-    if not callable(fn):
-        return Answer("not_callable", type_name=describe(fn))
-    return Answer("function", function=fn)
 
 
 class Problem:
@@ -225,8 +181,8 @@ class Problem:
 
     def _lookup(self) -> Any:
         if self.namespace is None:
-            return _MISSING
-        return self.namespace.get(self.name, _MISSING)
+            return MISSING
+        return self.namespace.get(self.name, MISSING)
 
     def _missing(self) -> Outcome:
         return outcomes.not_attempted(
@@ -537,22 +493,7 @@ class FunctionProblem(Problem):
                 and value_difference(got, wrong, self.rtol, self.atol, check_dtype=False) is None
             ):
                 return f"this looks like a typical mistake: {message}"
-        if is_array(got) and is_array(expected):
-            g, e = to_numpy(got), to_numpy(expected)
-            swapped = e.shape[:-2] + e.shape[-2:][::-1] if e.ndim >= 2 else None
-            if g.ndim == e.ndim >= 2 and g.shape == swapped:
-                # the last two axes swapped (rows and columns), also on a square output
-                g_back = np.swapaxes(g, -1, -2)
-                if value_difference(g_back, e, self.rtol, self.atol, check_dtype=False) is None:
-                    return "your output is the transpose of the expected one (rows and columns)."
-            if g.ndim == e.ndim and g.shape != e.shape:
-                off = [a - b for a, b in zip(g.shape, e.shape, strict=True)]
-                if all(abs(d) <= 1 for d in off):
-                    return (
-                        f"the output shape {g.shape} is off by one from the expected "
-                        f"{e.shape}: check the output-size formula."
-                    )
-        return None
+        return layout_diagnosis(got, expected, self.rtol, self.atol)
 
 
 def _input_bytes(args: tuple, kwargs: dict) -> int:
@@ -573,42 +514,3 @@ def _compute_mistake(mistake: Mistake, case: Case) -> Any:
         return mistake.wrong(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
     except Exception:  # noqa: BLE001 - a mistake that does not apply to this case
         return None
-
-
-def looks_like_stub(fn: Any) -> bool:
-    """True when the body of ``fn`` is only a docstring, pass, ... or raise NotImplementedError."""
-    try:
-        source = textwrap.dedent(inspect.getsource(fn))
-        tree = ast.parse(source)
-    except (OSError, TypeError, SyntaxError, IndentationError):
-        return False
-    if not tree.body or not isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return False
-    body = tree.body[0].body
-    if (
-        body
-        and isinstance(body[0], ast.Expr)
-        and isinstance(getattr(body[0], "value", None), ast.Constant)
-    ):
-        if isinstance(body[0].value.value, str):
-            body = body[1:]
-    return all(_is_placeholder(statement) for statement in body)
-
-
-def _is_docstring(statement: ast.stmt) -> bool:
-    return (
-        isinstance(statement, ast.Expr)
-        and isinstance(statement.value, ast.Constant)
-        and isinstance(statement.value.value, str)
-    )
-
-
-def _is_placeholder(statement: ast.stmt) -> bool:
-    if isinstance(statement, ast.Pass):
-        return True
-    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
-        return statement.value.value is Ellipsis
-    if isinstance(statement, ast.Raise) and statement.exc is not None:
-        target = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
-        return isinstance(target, ast.Name) and target.id == "NotImplementedError"
-    return False
