@@ -88,17 +88,6 @@ def calibration_seconds(repeats: int = 5) -> float:
     return sorted(spent)[len(spent) // 2]
 
 
-def _reference_seconds(problem: FunctionProblem, cases: list[Case]) -> float:
-    largest = max(cases, key=lambda c: _input_bytes(c.args, c.kwargs))
-    spent = []
-    for _ in range(3):
-        args, kwargs = copy.deepcopy(largest.args), copy.deepcopy(largest.kwargs)
-        start = time.perf_counter()
-        problem.reference(*args, **kwargs)
-        spent.append(time.perf_counter() - start)
-    return sorted(spent)[1]
-
-
 def _plain_or_none(value: Any) -> Any:
     try:
         return to_plain(value)
@@ -192,7 +181,7 @@ def record_function(problem: FunctionProblem) -> dict[str, Any]:
         "reference_seconds": None,
     }
     if problem.timeout_per_reference is not None:
-        data["reference_seconds"] = _reference_seconds(problem, cases)
+        data["reference_seconds"] = problem.reference_seconds()
     return data
 
 
@@ -300,15 +289,13 @@ class RecordedFunctionProblem(_Withheld, FunctionProblem):
         for mistake, wrong in zip(self.mistakes, recorded, strict=True):
             yield mistake.message, wrong
 
-    def time_limit(self) -> float:
-        factor, seconds = self.timeout_per_reference, self._reference_seconds
-        if factor is None or seconds is None:
-            return self.timeout
-        now = time.monotonic()
-        if self._measured is None or now - self._measured[0] > 30:
-            scale = calibration_seconds() / max(self._calibration_at_build, 1e-9)
-            self._measured = (now, max(self.timeout, factor * seconds * scale))
-        return self._measured[1]
+    def reference_seconds(self) -> float:
+        """The reference's time recorded at build time, scaled by how much slower or faster
+        this machine runs the calibration workload (``time_limit`` applies the factor)."""
+        seconds = self._reference_seconds
+        if seconds is None:
+            return 0.0  # no time-based method check: time_limit is the timeout
+        return seconds * calibration_seconds() / max(self._calibration_at_build, 1e-9)
 
 
 class RecordedValueProblem(_Withheld, ValueProblem):
