@@ -28,21 +28,17 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import inspect
 import json
 import shutil
 import sys
-import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
+from course_utils.answer_leaks import asked_of, copied_solutions, python_functions, with_references
 from course_utils.checks import FunctionProblem, Problem
 from course_utils.checks.exercise_set import ExerciseSet
 from course_utils.checks.recorded import SUFFIX, load_recorded_set, write_recording
 from course_utils.grading.sets import exercise_set_names
-from course_utils.solution_regions import find_regions, is_solution_only
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = Path(__file__).resolve().parent
@@ -190,43 +186,6 @@ def _check_problem(name: str, original: Problem, problem: Problem, report: Build
     problem.bind({})
 
 
-def answer_texts(sets: dict[str, ExerciseSet]) -> dict[str, str]:
-    """What the edition must not contain: each solution region's code and each reference's
-    body, whitespace-normalised (regions of one short line are too common to count)."""
-    found: dict[str, str] = {}
-    for path in sorted((ROOT / "solutions").glob("*.ipynb")):
-        notebook = nbformat.read(path, as_version=4)
-        for number, cell in enumerate(notebook.cells, start=1):
-            if cell.cell_type != "code" or is_solution_only(cell.source):
-                continue
-            lines = cell.source.splitlines()
-            for region in find_regions(cell.source, f"{path.name}, cell {number}"):
-                text = _squeezed("\n".join(lines[region.begin + 1 : region.end]))
-                if len(text) >= 40:
-                    found[text] = f"solutions/{path.name} cell {number}"
-    for name, exercise_set in sets.items():
-        for problem in exercise_set.problems:
-            if isinstance(problem, FunctionProblem):
-                body = _function_body(problem.reference)
-                if body and len(body) >= 40:
-                    found.setdefault(body, f"the reference of {name} {problem.label}")
-    return found
-
-
-def _function_body(function: object) -> str:
-    try:
-        source = textwrap.dedent(inspect.getsource(function))  # type: ignore[arg-type]
-    except (OSError, TypeError):
-        return ""
-    lines = source.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.rstrip().endswith(":")), 0)
-    return _squeezed("\n".join(lines[start + 1 :]))
-
-
-def _squeezed(text: str) -> str:
-    return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
-
-
 #: Library code the lessons need that states an exercise's answer: the formula is what the
 #: exercise asks for (calling the function is *not yet* all the same; see ``allowed_calls``).
 LIBRARY_TWINS = {
@@ -245,23 +204,30 @@ def leaks(out: Path, sets: dict[str, ExerciseSet]) -> list[str]:
 
 
 def answer_matches(out: Path, sets: dict[str, ExerciseSet]) -> list[str]:
-    """Every file of the edition that contains a solution region's or a reference's code."""
-    forbidden = answer_texts(sets)
+    """Every function in a ``.py`` file or notebook of the edition whose body is (or contains)
+    a solution region or a reference, names changed or not (:mod:`course_utils.answer_leaks`)."""
+    asked = [
+        with_references(
+            asked_of(
+                exercise_set,
+                ROOT / "solutions" / f"{exercise_set.notebook}.ipynb",
+                f"solutions/{exercise_set.notebook}.ipynb",
+            ),
+            exercise_set.problems,
+            name,
+        )
+        for name, exercise_set in sets.items()
+    ]
     found = []
     for path in sorted(out.rglob("*")):
-        if path.suffix == ".py":
-            texts = [path.read_text(encoding="utf-8")]
-        elif path.suffix == ".ipynb":
-            notebook = nbformat.read(path, as_version=4)
-            texts = [c.source for c in notebook.cells if c.cell_type == "code"]
-        else:
+        if path.suffix not in (".py", ".ipynb"):
             continue
-        squeezed = "\n".join(_squeezed(text) for text in texts)
-        found += [
-            f"{path.relative_to(out)} contains {where}"
-            for text, where in forbidden.items()
-            if text in squeezed
-        ]
+        for where, function in python_functions(path):
+            for exercise in asked:
+                found += [
+                    f"{path.relative_to(out)} contains {solution} (`{function.name}`, {where})"
+                    for solution in copied_solutions(function, exercise)
+                ]
     return found
 
 

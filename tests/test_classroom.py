@@ -3,25 +3,23 @@
 It is built once into a temporary folder. The build's own check (every recorded exercise
 passes the full reference and rejects every declared wrong answer with its message) must
 report no failure; no file a learner's kernel can import or open contains a solution region or
-a reference (compared as normalised ASTs, as the lesson/exercise leak test does); and in a
+a reference (compared as normalised ASTs with :mod:`course_utils.answer_leaks`, as the
+lesson/exercise leak test does); and in a
 fresh interpreter that sees only the edition, the exercise and solutions notebooks run with
 the checks saying *not attempted* and *correct*.
 """
 
 from __future__ import annotations
 
-import ast
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
-from test_no_answer_leaks import _asked, _copied_solutions, _functions, _pairs, _parse
 
-from course_utils.classroom import LIBRARY_TWINS, BuildError, build
+from course_utils.classroom import LIBRARY_TWINS, BuildError, answer_matches, build, exercise_sets
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,40 +55,29 @@ def test_the_edition_holds_loaders_and_recordings_but_no_exercise_set_code(editi
         assert len((sets / f"{name}.py").read_text().splitlines()) < 10
 
 
-def _code_of(path: Path) -> list[tuple[str, str]]:
-    if path.suffix == ".py":
-        return [(str(path), path.read_text(encoding="utf-8"))]
-    notebook = nbformat.read(path, as_version=4)
-    return [
-        (f"{path} cell {n}", c.source)
-        for n, c in enumerate(notebook.cells, 1)
-        if c.cell_type == "code"
-    ]
-
-
 def test_no_solution_region_is_importable_or_readable_from_the_edition(edition) -> None:
-    asked = [_asked(pair) for pair in _pairs()]
-    found = []
-    for path in sorted(edition.out.rglob("*")):
-        relative = str(path.relative_to(edition.out))
-        if path.suffix not in (".py", ".ipynb") or relative in LIBRARY_TWINS:
-            continue
-        for where, source in _code_of(path):
-            tree = _parse(source) if path.suffix == ".ipynb" else ast.parse(source)
-            for function in _functions(tree) if tree else []:
-                for exercise in asked:
-                    found += [
-                        f"{where}: {function.name} = {s}"
-                        for s in _copied_solutions(function, exercise)
-                    ]
-    assert found == []
-
-
-def test_the_declared_library_twins_are_the_only_ones(edition) -> None:
-    from course_utils.classroom import answer_matches, exercise_sets
-
     matches = answer_matches(edition.out, exercise_sets())
-    assert {m.split(" contains ", 1)[0] for m in matches} <= set(LIBRARY_TWINS)
+    outside_twins = [m for m in matches if m.split(" contains ", 1)[0] not in LIBRARY_TWINS]
+    assert outside_twins == []
+
+
+def test_the_declared_library_twins_are_real_and_the_only_ones(edition) -> None:
+    matches = answer_matches(edition.out, exercise_sets())
+    assert {m.split(" contains ", 1)[0] for m in matches} == set(LIBRARY_TWINS)
+
+
+def test_a_copied_solution_in_the_edition_is_found(edition, tmp_path: Path) -> None:
+    """The leak check itself: a learner-style copy of a solution, renamed, is reported."""
+    copy = edition.out / "notebooks" / "zz_copy_for_this_test.py"
+    copy.write_text(
+        "def renamed(real, fake):\n"
+        "    return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()\n"
+    )
+    try:
+        found = answer_matches(edition.out, exercise_sets())
+    finally:
+        copy.unlink()
+    assert any(m.startswith("notebooks/zz_copy_for_this_test.py contains") for m in found)
 
 
 def test_the_build_never_replaces_a_folder_it_did_not_write(tmp_path: Path, edition) -> None:

@@ -40,7 +40,6 @@ import ast
 import importlib
 import pkgutil
 import re
-import textwrap
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -51,8 +50,17 @@ import numpy as np
 import pytest
 
 import course_utils.exercise_sets as sets
+from course_utils.answer_leaks import (
+    Asked,
+    asked_of,
+    code_cells,
+    copied_solutions,
+    functions,
+    normalised,
+    parse_cell,
+    top_level_names,
+)
 from course_utils.checks import ValueProblem
-from course_utils.solution_regions import find_regions, is_solution_only
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS, SOLUTIONS = ROOT / "notebooks", ROOT / "solutions"
@@ -93,195 +101,8 @@ def _relative(path: Path) -> str:
     return str(path.relative_to(ROOT))
 
 
-# -- parsing notebook code -------------------------------------------------------------------
-
-# A solution region that is only part of a function body is compared on its own only when it
-# is not tiny: ``return out`` alone would match every lesson function that returns a name.
-MIN_REGION_NODES = 10
-_MAGIC = re.compile(r"^(\s*)([%!?]|\w+\?)")
-
-
-def _parse(source: str) -> ast.Module | None:
-    """A code cell as Python: IPython magics and shell lines become ``pass``."""
-    lines = [
-        (m.group(1) + "pass") if (m := _MAGIC.match(line)) else line for line in source.splitlines()
-    ]
-    try:
-        return ast.parse("\n".join(lines))
-    except SyntaxError:
-        return None
-
-
-def _code_cells(path: Path) -> list[tuple[int, str]]:
-    """(1-based cell number, source) of every code cell."""
-    notebook = nbformat.read(path, as_version=4)
-    return [
-        (number, cell.source)
-        for number, cell in enumerate(notebook.cells, start=1)
-        if cell.cell_type == "code"
-    ]
-
-
-def _target_names(target: ast.expr) -> list[str]:
-    if isinstance(target, ast.Name):
-        return [target.id]
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return [name for element in target.elts for name in _target_names(element)]
-    if isinstance(target, ast.Starred):
-        return _target_names(target.value)
-    return []  # attribute or subscript targets do not define a name
-
-
-def _top_level_names(statements: list[ast.stmt]) -> list[tuple[str, int]]:
-    """Names a block defines at module level, with the line that defines them."""
-    found: list[tuple[str, int]] = []
-    for statement in statements:
-        line = statement.lineno
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            found.append((statement.name, line))
-            continue
-        targets: list[ast.expr] = []
-        if isinstance(statement, ast.Assign):
-            targets = statement.targets
-        elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
-            targets = [statement.target]
-        elif isinstance(statement, (ast.For, ast.AsyncFor)):
-            targets = [statement.target]
-        elif isinstance(statement, (ast.With, ast.AsyncWith)):
-            targets = [item.optional_vars for item in statement.items if item.optional_vars]
-        found += [(name, line) for target in targets for name in _target_names(target)]
-        for block in ("body", "orelse", "finalbody"):
-            found += _top_level_names(getattr(statement, block, []) or [])
-        for handler in getattr(statement, "handlers", []) or []:
-            found += _top_level_names(handler.body)
-    return found
-
-
-# -- normalised function bodies ------------------------------------------------------------------
-
-
-class _Placeholders(ast.NodeTransformer):
-    """Replace every identifier by ``_<n>``, numbered by first appearance."""
-
-    def __init__(self) -> None:
-        self.names: dict[str, str] = {}
-
-    def _rename(self, name: str) -> str:
-        return self.names.setdefault(name, f"_{len(self.names)}")
-
-    def visit_Name(self, node: ast.Name) -> ast.AST:
-        return ast.copy_location(ast.Name(id=self._rename(node.id), ctx=ast.Load()), node)
-
-    def visit_arg(self, node: ast.arg) -> ast.AST:
-        node.arg = self._rename(node.arg)
-        node.annotation = None
-        return node
-
-    def _visit_def(self, node: Any) -> ast.AST:
-        node.name = self._rename(node.name)
-        node.returns = None
-        node.body = _without_docstring(node.body)
-        self.generic_visit(node)
-        return node
-
-    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _visit_def
-
-    def visit_keyword(self, node: ast.keyword) -> ast.AST:
-        self.generic_visit(node)  # keyword argument names (np.zeros(n, dtype=...)) are kept
-        return node
-
-    def visit_Global(self, node: ast.Global) -> ast.AST:
-        node.names = [self._rename(name) for name in node.names]
-        return node
-
-    visit_Nonlocal = visit_Global
-
-
-def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
-    if (
-        body
-        and isinstance(body[0], ast.Expr)
-        and isinstance(body[0].value, ast.Constant)
-        and isinstance(body[0].value.value, str)
-    ):
-        return body[1:]
-    return body
-
-
-def _normalised(statements: list[ast.stmt]) -> str:
-    module = ast.Module(body=_without_docstring(list(statements)), type_ignores=[])
-    module = _Placeholders().visit(ast.parse(ast.unparse(module)))  # a fresh copy
-    return ast.dump(module, annotate_fields=False)
-
-
-def _size(statements: list[ast.stmt]) -> int:
-    return sum(1 for statement in statements for _ in ast.walk(statement))
-
-
-def _functions(tree: ast.AST) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
-    return [
-        node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-    ]
-
-
-def _copied_solutions(function: ast.FunctionDef | ast.AsyncFunctionDef, asked: Asked) -> list[str]:
-    """The solutions that ``function``'s body is, or contains as consecutive statements."""
-    body = _without_docstring(function.body)
-    found = []
-    for length in sorted(asked.lengths):
-        for start in range(len(body) - length + 1):
-            solution = asked.bodies.get(_normalised(body[start : start + length]))
-            if solution is not None and solution not in found:
-                found.append(solution)
-    return found
-
-
-# -- what the exercise asks for ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Asked:
-    """The names the learner defines and the normalised solution bodies of one exercise set."""
-
-    names: dict[str, str]  # name -> where it is asked (problem label or solution cell)
-    bodies: dict[str, str]  # normalised body -> description of the solution
-    lengths: frozenset[int]  # the numbers of statements of those bodies
-
-
 def _asked(pair: Pair) -> Asked:
-    names: dict[str, str] = {}
-    bodies: dict[str, str] = {}
-    lengths: set[int] = set()
-    for problem in _exercise_set(pair.module).problems:
-        names.setdefault(problem.name, f"exercise {problem.label}")
-    where = _relative(pair.solutions)
-    for number, source in _code_cells(pair.solutions):
-        regions = find_regions(source, f"{where}, cell {number}")
-        if not regions or is_solution_only(source):
-            continue
-        tree = _parse(source)
-        assert tree is not None, f"{where}, cell {number} is not valid Python"
-        lines = source.splitlines()
-        for region in regions:
-            inner = textwrap.dedent("\n".join(lines[region.begin + 1 : region.end]))
-            region_tree = _parse(inner)
-            label = f"the solution region in {where}, cell {number}"
-            if region_tree is not None and _size(region_tree.body) >= MIN_REGION_NODES:
-                bodies.setdefault(_normalised(region_tree.body), label)
-                lengths.add(len(_without_docstring(region_tree.body)))
-            if region.indent == "":
-                for name, _ in _top_level_names(region_tree.body if region_tree else []):
-                    names.setdefault(name, f"{where}, cell {number}")
-                continue
-            for function in _functions(tree):
-                first, last = function.lineno - 1, function.end_lineno - 1
-                if first < region.begin and region.end <= last:
-                    names.setdefault(function.name, f"{where}, cell {number}")
-                    bodies.setdefault(
-                        _normalised(function.body), f"`{function.name}` in {where}, cell {number}"
-                    )
-                    lengths.add(len(_without_docstring(function.body)))
-    return Asked(names, bodies, frozenset(lengths))
+    return asked_of(_exercise_set(pair.module), pair.solutions, _relative(pair.solutions))
 
 
 # -- distinctive values ------------------------------------------------------------------------
@@ -362,11 +183,11 @@ def test_every_exercise_set_has_a_lesson_and_solutions() -> None:
 def test_lesson_defines_no_name_its_exercise_asks_for(pair: Pair) -> None:
     asked = _asked(pair)
     leaks = []
-    for number, source in _code_cells(pair.lesson):
-        tree = _parse(source)
+    for number, source in code_cells(pair.lesson):
+        tree = parse_cell(source)
         if tree is None:
             continue
-        for name, line in _top_level_names(tree.body):
+        for name, line in top_level_names(tree.body):
             if name in asked.names:
                 leaks.append(
                     f"{_relative(pair.lesson)}, cell {number} (line {line}) defines `{name}`, "
@@ -379,12 +200,12 @@ def test_lesson_defines_no_name_its_exercise_asks_for(pair: Pair) -> None:
 def test_no_lesson_function_is_a_solution(pair: Pair) -> None:
     asked = _asked(pair)
     leaks = []
-    for number, source in _code_cells(pair.lesson):
-        tree = _parse(source)
+    for number, source in code_cells(pair.lesson):
+        tree = parse_cell(source)
         if tree is None:
             continue
-        for function in _functions(tree):
-            for solution in _copied_solutions(function, asked):
+        for function in functions(tree):
+            for solution in copied_solutions(function, asked):
                 leaks.append(
                     f"{_relative(pair.lesson)}, cell {number}: `{function.name}` (line "
                     f"{function.lineno}) contains {solution} with the names changed"
@@ -423,14 +244,14 @@ def test_names_are_found_in_nested_top_level_blocks() -> None:
         "def g(h):\n    i = h\n"
         "x.attr = 1\n"
     )
-    assert sorted(name for name, _ in _top_level_names(tree.body)) == list("abcdefg")
+    assert sorted(name for name, _ in top_level_names(tree.body)) == list("abcdefg")
 
 
 def test_normalised_bodies_ignore_names_and_docstrings() -> None:
     first = ast.parse('def f(x, w):\n    """Doc."""\n    n = len(x)\n    return np.fft.fft(x, n)\n')
     second = ast.parse("def g(a, b):\n    size = len(a)\n    return np.fft.fft(a, size)\n")
     third = ast.parse("def g(a, b):\n    size = len(b)\n    return np.fft.fft(a, size)\n")
-    body = [_normalised(_functions(tree)[0].body) for tree in (first, second, third)]
+    body = [normalised(functions(tree)[0].body) for tree in (first, second, third)]
     assert body[0] == body[1] != body[2]
 
 
