@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dis
+import functools
 import io
 import os
 import signal
@@ -209,6 +210,23 @@ _LIBRARY_DIRS = tuple(
     for key in ("stdlib", "platstdlib", "purelib", "platlib")
     if (path := sysconfig.get_paths().get(key))
 )
+_PACKAGE = os.path.realpath(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep
+_INTERNAL = tuple(_PACKAGE + name + os.sep for name in ("checks", "exercise_sets"))
+
+
+@functools.cache
+def file_kind(filename: str) -> str:
+    """Where code of ``filename`` comes from: ``"course"`` (the checks and exercise sets),
+    ``"library"`` (the rest of ``course_utils``), ``"installed"`` (the standard library and
+    installed packages) or ``"outside"`` (the learner's notebook, or any other file)."""
+    path = os.path.realpath(filename) if os.path.isabs(filename) else filename
+    if path.startswith(_INTERNAL):
+        return "course"
+    if path.startswith(_PACKAGE):
+        return "library"
+    if path.startswith(_LIBRARY_DIRS):
+        return "installed"
+    return "outside"
 
 
 def _raised_by_own_code(error: BaseException) -> bool:
@@ -217,8 +235,7 @@ def _raised_by_own_code(error: BaseException) -> bool:
         return True
     while tb.tb_next is not None:
         tb = tb.tb_next
-    filename = os.path.realpath(tb.tb_frame.f_code.co_filename)
-    if filename.startswith(_LIBRARY_DIRS):
+    if file_kind(tb.tb_frame.f_code.co_filename) != "outside":
         return False
     for instruction in dis.get_instructions(tb.tb_frame.f_code):
         if instruction.offset == tb.tb_lasti:
@@ -226,46 +243,28 @@ def _raised_by_own_code(error: BaseException) -> bool:
     return True
 
 
-_PACKAGE = os.path.realpath(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep
-_INTERNAL = tuple(_PACKAGE + name + os.sep for name in ("checks", "exercise_sets"))
-
-
 class _PackageCalls:
     """A trace hook (``call`` events only) that notes the first course-library function entered
     straight from code outside the course (the learner's). Library functions called by other
     library functions or by an exercise set's own reference are not noted, nor is a module's
     top-level code running on import; generated code (``<string>``, e.g. a dataclass's
-    ``__init__``) counts as its caller's. A trace function
-    that was already set (a debugger, coverage) keeps running."""
+    ``__init__``) counts as its caller's. A trace function that was already set (a debugger,
+    coverage) keeps running."""
 
     def __init__(self) -> None:
         self.first: str | None = None
         self._previous: Any = None
-        self._kinds: dict[str, str] = {}
-
-    def _kind(self, filename: str) -> str:
-        kind = self._kinds.get(filename)
-        if kind is None:
-            path = os.path.realpath(filename) if os.path.isabs(filename) else filename
-            if path.startswith(_INTERNAL):
-                kind = "course"
-            elif path.startswith(_PACKAGE):
-                kind = "library"
-            else:
-                kind = "outside"
-            self._kinds[filename] = kind
-        return kind
 
     def _trace(self, frame: FrameType, event: str, arg: Any) -> Any:
         if self.first is None and event == "call":
             code = frame.f_code
-            if code.co_name != "<module>" and self._kind(code.co_filename) == "library":
+            if code.co_name != "<module>" and file_kind(code.co_filename) == "library":
                 caller = frame.f_back
                 while caller is not None and caller.f_code.co_filename == "<string>":
                     caller = caller.f_back  # generated code (a dataclass's __init__)
                 if (
                     caller is None
-                    or self._kind(caller.f_code.co_filename) == "outside"
+                    or file_kind(caller.f_code.co_filename) in ("outside", "installed")
                     or caller.f_code is call_safely.__code__
                 ):
                     module = frame.f_globals.get("__name__", "")
