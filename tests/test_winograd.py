@@ -11,7 +11,6 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course_utils.conv import winograd
 from course_utils.conv.winograd import (
     WinogradFilters,
     conv2d_winograd,
@@ -20,6 +19,9 @@ from course_utils.conv.winograd import (
     transform_filters,
     winograd_transforms,
 )
+from course_utils.conv.winograd import kernel as winograd_kernel
+from course_utils.conv.winograd import plan as winograd_plan
+from course_utils.timing import StageClock
 
 # ---------------------------------------------------------------------------------------
 # Exact transforms
@@ -397,6 +399,26 @@ def test_profile_reports_every_stage() -> None:
     assert all(v >= 0 for v in stages.values())
 
 
+@pytest.mark.parametrize("size", [(9, 11), (12, 12)])  # partial tiles / whole tiles
+def test_profile_times_the_pipeline_of_the_call(monkeypatch, size) -> None:
+    """profile_winograd runs the pipeline conv2d_winograd runs: one clock per stage, the
+    call's output, with several chunks as with one."""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((3, 2, *size))
+    w = rng.standard_normal((4, 2, 3, 3))
+    b = rng.standard_normal(4)
+    filters = transform_filters(w, 4)
+    _, plan = winograd_plan._prepare(x, filters, 1, None, 1)
+    out = np.empty((3, 4, *size))
+    clock = StageClock()
+    winograd_kernel._winograd_pipeline(x, filters, b, plan, out, 1, clock)
+    assert set(clock.seconds) == {"pad", "input_transform", "gemm", "output_transform", "to_nchw"}
+    np.testing.assert_array_equal(out, conv2d_winograd(x, filters, b, padding=1, workers=1))
+    monkeypatch.setattr(winograd_plan, "MIN_TILES_PER_CHUNK", 1)
+    monkeypatch.setattr(winograd_plan, "CHUNK_BYTES", 1)
+    assert set(profile_winograd(x, filters, b, padding=1, repeat=1)) == set(clock.seconds)
+
+
 # --- batch chunks run in threads -------------------------------------------------------
 
 
@@ -404,15 +426,15 @@ def test_profile_reports_every_stage() -> None:
 @pytest.mark.parametrize("size", [(9, 11), (12, 12)])  # partial tiles / whole tiles
 def test_chunked_batch_matches_torch(monkeypatch, workers, size):
     """Forcing one image per chunk: every chunk and worker count gives F.conv2d (+ bias)."""
-    monkeypatch.setattr(winograd, "CHUNK_BYTES", 1)
-    monkeypatch.setattr(winograd, "MIN_TILES_PER_CHUNK", 1)
+    monkeypatch.setattr(winograd_plan, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(winograd_plan, "MIN_TILES_PER_CHUNK", 1)
     rng = np.random.default_rng(workers)
     x = rng.standard_normal((5, 3, *size))
     w = rng.standard_normal((4, 3, 3, 3))
     b = rng.standard_normal(4)
     filters = transform_filters(w, 4)
-    _, plan = winograd._prepare(x, filters, 1, None, 1)
-    assert len(winograd.batch_chunks(plan, 4, 8)) == 5
+    _, plan = winograd_plan._prepare(x, filters, 1, None, 1)
+    assert len(winograd_plan.batch_chunks(plan, 4, 8)) == 5
     out = conv2d_winograd(x, filters, b, padding=1, workers=workers)
     expected = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), padding=1)
     np.testing.assert_allclose(out, expected.numpy(), rtol=1e-9, atol=1e-9)
@@ -421,15 +443,15 @@ def test_chunked_batch_matches_torch(monkeypatch, workers, size):
 def test_batch_chunks_keep_enough_tiles_per_gemm():
     """A small batch of small images stays one chunk; a big one is cut, covering it all."""
     small = transform_filters(np.zeros((256, 256, 3, 3), dtype=np.float32), 4)
-    _, plan = winograd._prepare(np.zeros((4, 256, 14, 14), np.float32), small, 1, None, 1)
-    assert winograd.batch_chunks(plan, 256, 4) == [slice(0, 4)]
+    _, plan = winograd_plan._prepare(np.zeros((4, 256, 14, 14), np.float32), small, 1, None, 1)
+    assert winograd_plan.batch_chunks(plan, 256, 4) == [slice(0, 4)]
     filters = transform_filters(np.zeros((128, 128, 3, 3), dtype=np.float32), 4)
-    _, big = winograd._prepare(np.zeros((8, 128, 28, 28), np.float32), filters, 1, None, 1)
-    chunks = winograd.batch_chunks(big, 128, 4)
+    _, big = winograd_plan._prepare(np.zeros((8, 128, 28, 28), np.float32), filters, 1, None, 1)
+    chunks = winograd_plan.batch_chunks(big, 128, 4)
     assert len(chunks) > 1
     assert [i for chunk in chunks for i in range(chunk.start, chunk.stop)] == list(range(8))
     tiles = big.tiles_h * big.tiles_w
-    assert all((c.stop - c.start) * tiles >= winograd.MIN_TILES_PER_CHUNK for c in chunks)
+    assert all((c.stop - c.start) * tiles >= winograd_plan.MIN_TILES_PER_CHUNK for c in chunks)
 
 
 def test_filters_carry_the_contiguous_transpose_used_by_the_gemm():
@@ -443,13 +465,13 @@ def test_filters_carry_the_contiguous_transpose_used_by_the_gemm():
 @pytest.mark.parametrize("workers", [2, 3])
 def test_threaded_gemm_of_one_chunk_matches_torch(monkeypatch, workers):
     """One batch chunk, its n*n products shared among threads: still F.conv2d."""
-    monkeypatch.setattr(winograd, "THREADED_GEMM_FLOPS", 0)
+    monkeypatch.setattr(winograd_plan, "THREADED_GEMM_FLOPS", 0)
     rng = np.random.default_rng(workers)
     x = rng.standard_normal((2, 6, 10, 13))
     w = rng.standard_normal((5, 6, 3, 3))
     filters = transform_filters(w, 4)
-    _, plan = winograd._prepare(x, filters, 1, None, 1)
-    assert len(winograd.batch_chunks(plan, 5, 8)) == 1
+    _, plan = winograd_plan._prepare(x, filters, 1, None, 1)
+    assert len(winograd_plan.batch_chunks(plan, 5, 8)) == 1
     out = conv2d_winograd(x, filters, padding=1, workers=workers)
     expected = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1).numpy()
     np.testing.assert_allclose(out, expected, rtol=1e-9, atol=1e-9)
@@ -458,7 +480,7 @@ def test_threaded_gemm_of_one_chunk_matches_torch(monkeypatch, workers):
 @pytest.mark.parametrize("size", [(8, 8), (9, 6)])  # whole tiles / partial tiles
 def test_single_chunk_in_threads_matches_torch(monkeypatch, size):
     """A batch too small for chunks, with every stage shared among threads (bias too)."""
-    monkeypatch.setattr(winograd, "THREADED_GEMM_FLOPS", 0)
+    monkeypatch.setattr(winograd_plan, "THREADED_GEMM_FLOPS", 0)
     rng = np.random.default_rng(size[1])
     x = rng.standard_normal((3, 4, *size))
     w = rng.standard_normal((6, 4, 3, 3))

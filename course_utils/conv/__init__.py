@@ -15,7 +15,14 @@ are converted to float64, complex input raises ``ValueError``.
 - :mod:`.fft`     -- products of real FFTs
 - :mod:`.im2col`  -- patches as a matrix, one GEMM; ``im2col``/``col2im`` as torch's unfold/fold
 - :mod:`.true_convolution` -- ``convolve2d``, the flipped-kernel convolution of SciPy
+- :mod:`.unfold`  -- ``F.unfold`` + one GEMM in PyTorch, and its backward pass from ``F.fold``
+- :mod:`.winograd` -- Winograd F(m x m, r x r) for 3x3 filters: transforms, tiles, pipeline
+
+The PyTorch-based names of :mod:`.unfold` are imported on first use, so that importing
+this package does not load torch.
 """
+
+from typing import TYPE_CHECKING
 
 from course_utils.conv._validate import (
     conv2d_flops,
@@ -28,24 +35,64 @@ from course_utils.conv.fft import conv2d_fft, fft_lengths
 from course_utils.conv.im2col import col2im, conv2d_im2col, im2col, patch_view, profile_im2col
 from course_utils.conv.loops import conv2d_loops, dilate_kernel, pad2d
 from course_utils.conv.true_convolution import convolve2d, same_padding
+from course_utils.conv.winograd import (
+    WinogradFilters,
+    conv2d_winograd,
+    multiplication_count,
+    profile_winograd,
+    transform_filters,
+    winograd_transforms,
+)
+
+if TYPE_CHECKING:
+    from course_utils.conv.unfold import (
+        UnfoldConv2dFunction,
+        conv2d_backward_unfold,
+        conv2d_unfold,
+    )
+
+_TORCH_NAMES = ("UnfoldConv2dFunction", "conv2d_backward_unfold", "conv2d_unfold")
 
 __all__ = [
+    "UnfoldConv2dFunction",
+    "WinogradFilters",
     "col2im",
+    "conv2d_backward_unfold",
     "conv2d_direct",
     "conv2d_fft",
     "conv2d_flops",
     "conv2d_im2col",
     "conv2d_loops",
+    "conv2d_unfold",
+    "conv2d_winograd",
     "conv_output_size",
     "convolve2d",
     "dilate_kernel",
     "fft_lengths",
     "im2col",
+    "multiplication_count",
     "normalize_conv_args",
     "pad2d",
     "pair",
     "patch_view",
     "profile_im2col",
+    "profile_winograd",
     "same_padding",
     "tap_slices",
+    "transform_filters",
+    "winograd_transforms",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``conv2d_unfold``, ``conv2d_backward_unfold`` and ``UnfoldConv2dFunction``, from
+    :mod:`.unfold` (which imports torch) when first asked for."""
+    if name in _TORCH_NAMES:
+        from course_utils.conv import unfold
+
+        return getattr(unfold, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_TORCH_NAMES})
