@@ -196,7 +196,7 @@ def test_guide_follows_the_numbers() -> None:
     }
     channels = _fake_sweep(channel_times, channel_shapes, "C")
     layer = S.LayerShape.square(2, 8, 8, 8, 3)
-    layer_rows = S._ranking_row(layer, "im2col", 2, None, None, None)
+    layer_rows = S.measuring._ranking_row(layer, "im2col", 2, None, None, None)
     layers = {
         "layer": [
             {**layer_rows, "rank": 1, "method": "torch", "gflops": 5.0},

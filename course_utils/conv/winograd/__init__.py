@@ -58,6 +58,9 @@ from course_utils.conv.winograd.plan import (
     chunk_layout,
 )
 
+# Pickles and type names of the filters keep naming this package, as before the split.
+WinogradFilters.__module__ = __name__
+
 __all__ = [
     "CHUNK_BYTES",
     "DEFAULT_POINTS",
