@@ -17,6 +17,7 @@ from skimage import io
 
 from course_utils.inpainting.__main__ import main as cli_main
 from course_utils.inpainting.masks import mixed_mask
+from course_utils.inpainting.models import deepfill_config, load_model
 from course_utils.inpainting.train import TrainConfig, Trainer, augment, learning_rate, train
 
 REPO = Path(__file__).resolve().parents[1]
@@ -70,8 +71,11 @@ def test_a_few_steps_give_finite_losses_and_artifacts(image_folder, tmp_path):
     for values in losses.values():
         assert all(np.isfinite(v) for v in values.values())
     assert (out / "samples_000002.png").exists() and (out / "generator.pt").exists()
-    state = torch.load(out / "generator.pt", weights_only=True)
-    assert all(isinstance(v, torch.Tensor) for v in state.values())
+    saved = torch.load(out / "generator.pt", weights_only=True)
+    assert saved["model"] == deepfill_config(width=8, coarse_width=4).to_dict()
+    assert all(isinstance(v, torch.Tensor) for v in saved["state_dict"].values())
+    generator = load_model(out / "generator.pt")
+    assert (generator.width, generator.coarse_width) == (8, 4)
 
 
 def test_resume_equals_uninterrupted_run(image_folder, tmp_path):
@@ -90,6 +94,33 @@ def test_resume_equals_uninterrupted_run(image_folder, tmp_path):
             # Same seed, same ops, same CPU: bit-identical, no tolerance needed.
             assert torch.equal(value, got[key]), f"{name}.{key}"
     assert sorted(_read_losses(split / "losses.csv")) == [1, 2, 3, 4]
+
+
+def _assert_same_weights(expected: torch.nn.Module, got: torch.nn.Module) -> None:
+    for key, value in expected.state_dict().items():
+        assert torch.equal(value, got.state_dict()[key]), key
+
+
+def test_resume_reads_a_checkpoint_of_older_code(image_folder, tmp_path):
+    """Checkpoints written before the model config was stored hold the bare weights."""
+    straight = Trainer(_config(image_folder, tmp_path / "straight"))
+    straight.run()
+    split = tmp_path / "split"
+    train(_config(image_folder, split, steps=2))
+    saved = torch.load(split / "checkpoint.pt", weights_only=False)
+    assert saved["generator"]["model"] == deepfill_config(8, 4).to_dict()
+    saved["generator"] = saved["generator"]["state_dict"]  # the old layout
+    torch.save(saved, split / "checkpoint.pt")
+    resumed = Trainer(_config(image_folder, split, resume=True))
+    resumed.run()
+    _assert_same_weights(straight.generator, resumed.generator)
+    _assert_same_weights(straight.critics, resumed.critics)
+
+
+def test_resume_with_another_generator_width_is_a_clear_error(image_folder, tmp_path):
+    train(_config(image_folder, tmp_path, steps=1))
+    with pytest.raises(ValueError, match="this run builds"):
+        Trainer(_config(image_folder, tmp_path, width=12, resume=True)).run()
 
 
 def test_cli_train_subcommand(image_folder, tmp_path):
@@ -170,8 +201,8 @@ def test_torchrun_two_cpu_processes(image_folder, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     losses = _read_losses(out / "losses.csv")
     assert sorted(losses) == [1, 2] and "d_loss" in losses[2]
-    state = torch.load(out / "generator.pt", weights_only=True)
-    assert all(torch.isfinite(v).all() for v in state.values())
+    generator = load_model(out / "generator.pt")
+    assert all(torch.isfinite(v).all() for v in generator.state_dict().values())
 
 
 @pytest.mark.parametrize(

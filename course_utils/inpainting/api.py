@@ -27,7 +27,9 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
+from .models import load_model, model_from_payload
 from .networks import Generator
 from .prefill import biharmonic_fill, classical_mean_fill, opencv_fill, pull_push_fill
 
@@ -57,35 +59,24 @@ def default_weights_available(path: str | Path = WEIGHTS_PATH) -> bool:
 
 
 def generator_from_state_dict(state: dict[str, torch.Tensor]) -> Generator:
-    """Build a :class:`Generator` of the right widths (read off each stage's first conv)
-    and load ``state`` into it."""
-    key = "level1.0.0.weight"
-    if f"refine.{key}" not in state:
-        raise ValueError(
-            "not a state dict of this course's Generator (no 'refine.level1' weights); "
-            "was it saved by an older version?"
-        )
-    width = int(state[f"refine.{key}"].shape[0])
-    generator = Generator(width, coarse_width=int(state[f"coarse.{key}"].shape[0]))
-    generator.load_state_dict(state)
-    return generator.eval()
+    """A :class:`Generator` with a bare state dict ``state`` loaded (files from before the
+    model config was stored; its widths come from :func:`.models.legacy_model_config`)."""
+    return model_from_payload(state)
 
 
 @lru_cache(maxsize=4)
-def load_generator(path: str | Path = WEIGHTS_PATH) -> Generator:
-    """Load a generator state dict with ``torch.load(weights_only=True)`` (cached)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"generator weights not found at {path}; train them with "
-            "`python -m course_utils.inpainting train` and pass the generator.pt path"
-        )
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    return generator_from_state_dict(state)
+def load_generator(path: str | Path = WEIGHTS_PATH) -> nn.Module:
+    """The generator stored in ``path``, built from the model config the file holds
+    (:func:`.models.load_model`; read with ``torch.load(weights_only=True)``, cached).
+
+    The model takes (image, mask) and returns (coarse, fine) like :class:`Generator`,
+    and has its ``size_multiple``.
+    """
+    return load_model(path)
 
 
 def inpaint_with_generator(
-    generator: Generator,
+    generator: nn.Module,
     images: np.ndarray,
     masks: np.ndarray,
     device: torch.device | str = "cpu",
@@ -148,7 +139,8 @@ def inpaint(
         masks: bool array (N, H, W), True = hole, one mask per image.
         method: one of ``METHODS``: "gan", "telea", "ns", "biharmonic", "mean",
             "classical", "pullpush".
-        weights: generator state dict used by "gan" (default: the shipped checkpoint).
+        weights: generator file used by "gan" (default: the shipped weights; a
+            ``generator.pt`` written by ``train``).
     Returns:
         float32 array (N, H, W, 3); pixels where the mask is False equal the input exactly.
     """

@@ -160,7 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m course_utils.inpainting evaluate",
         description="Compare the GAN with classical inpainting on fixed held-out crops.",
     )
-    parser.add_argument("--checkpoint", default=str(WEIGHTS_PATH), help="generator state dict")
+    parser.add_argument(
+        "--checkpoint", default=str(WEIGHTS_PATH), help="generator file (generator.pt)"
+    )
     parser.add_argument("--size", type=int, default=64, help="crop size (box hole = size/2)")
     parser.add_argument("--per-image", type=int, default=32, help="crops per test photo")
     parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated methods")

@@ -53,7 +53,8 @@ from .attention import attention_flow_image
 from .data import RandomCropDataset, load_images
 from .losses import critic_hinge_loss, generator_hinge_loss, reconstruction_loss
 from .masks import check_box_range, mixed_mask
-from .networks import Critics, Generator, count_parameters, local_boxes
+from .models import build_model, deepfill_config, model_payload, unpack_payload
+from .networks import Critics, count_parameters, local_boxes
 
 CHECKPOINT_NAME = "checkpoint.pt"
 GENERATOR_NAME = "generator.pt"
@@ -147,7 +148,8 @@ class Trainer:
         self.world = dist.get_world_size() if self.distributed else 1
         self.out = Path(config.out)
         seed_everything(config.seed)  # identical initial weights on every rank
-        self.generator = Generator(config.width, config.coarse_width).to(self.device)
+        self.model_config = deepfill_config(config.width, config.coarse_width)
+        self.generator = build_model(self.model_config).to(self.device)
         self.critics = Critics(config.image_size // 2, config.critic_width).to(self.device)
         self.opt_g = torch.optim.Adam(
             self.generator.parameters(), config.lr, betas=(config.beta1, 0.999)
@@ -230,7 +232,7 @@ class Trainer:
     # ----------------------------------------------------------- checkpoints
     def state(self) -> dict:
         return {
-            "generator": _unwrap(self.generator).state_dict(),
+            "generator": model_payload(self.model_config, _unwrap(self.generator)),
             "critics": _unwrap(self.critics).state_dict(),
             "opt_g": self.opt_g.state_dict(),
             "opt_d": self.opt_d.state_dict(),
@@ -240,13 +242,14 @@ class Trainer:
         }
 
     def save(self) -> None:
-        """Write ``checkpoint.pt`` (everything) and ``generator.pt`` (weights only)."""
+        """Write ``checkpoint.pt`` (everything) and ``generator.pt`` (model config and
+        weights, :func:`.models.load_model` reads it)."""
         if self.rank != 0:
             return
         self.out.mkdir(parents=True, exist_ok=True)
         for name, payload in (
             (CHECKPOINT_NAME, self.state()),
-            (GENERATOR_NAME, _unwrap(self.generator).state_dict()),
+            (GENERATOR_NAME, model_payload(self.model_config, _unwrap(self.generator))),
         ):
             temporary = self.out / (name + ".tmp")
             torch.save(payload, temporary)
@@ -254,7 +257,10 @@ class Trainer:
 
     def load(self, path: Path) -> None:
         state = torch.load(path, map_location=self.device, weights_only=False)
-        _unwrap(self.generator).load_state_dict(state["generator"])
+        stored, weights = unpack_payload(state["generator"])  # older files: bare weights
+        if stored != self.model_config:
+            raise ValueError(f"{path} holds a {stored}, this run builds a {self.model_config}")
+        _unwrap(self.generator).load_state_dict(weights)
         _unwrap(self.critics).load_state_dict(state["critics"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
