@@ -1,6 +1,7 @@
 """The course map and an environment report, shown by the welcome notebook.
 
-The map is built from the files that exist, so a link is only shown when its notebook is there.
+The map lists :data:`course_utils.lessons.LESSONS` and links the files that exist, so a link is
+only shown when its notebook is there.
 """
 
 from __future__ import annotations
@@ -8,77 +9,44 @@ from __future__ import annotations
 import html
 import os
 import platform
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from course_utils.lessons import LESSONS, Lesson
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@dataclass(frozen=True)
-class Lesson:
-    number: str
-    title: str
-    stem: str
-    minutes: int
-
-
-LESSONS = (
-    Lesson("00", "Welcome and warm-up: output sizes, a first correlation", "00_welcome", 20),
-    Lesson(
-        "01",
-        "Direct convolution: loops, vectorised, stride/padding/dilation",
-        "01_direct_convolution",
-        60,
-    ),
-    Lesson(
-        "02",
-        "FFT convolution: the convolution theorem, padding, crossover",
-        "02_fft_convolution",
-        60,
-    ),
-    Lesson("03", "im2col: patches as columns, one GEMM", "03_im2col", 60),
-    Lesson("04", "nn.Unfold and fold: gradients, patches as kernels", "04_unfold_and_fold", 60),
-    Lesson("05", "Winograd: fewer multiplications, F(2×2,3×3) and F(4×4,3×3)", "05_winograd", 75),
-    Lesson("06", "The shootout: every method, measured", "06_shootout", 45),
-    Lesson(
-        "07",
-        "Contextual attention: matching, masked softmax, pasting patches back",
-        "07_contextual_attention",
-        60,
-    ),
-    Lesson("08", "A DeepFill-style inpainting GAN on a CPU", "08_inpainting_gan", 90),
-)
-
-
-def _exercise_path(lesson: Lesson, folder: str) -> Path:
-    name = "00_warmup" if lesson.number == "00" else lesson.stem
-    return ROOT / folder / f"{name}.ipynb"
-
-
-def _link(path: Path, label: str, relative_to: Path) -> str:
-    if not path.exists():
+def _link(path: str | None, label: str, relative_to: Path) -> str:
+    """A link to ``path`` (relative to the repository), or a note while the file is missing."""
+    if path is None:
+        return "&mdash;"
+    if not (ROOT / path).exists():
         return "<i>in preparation</i>"
-    target = os.path.relpath(path, relative_to)
+    target = os.path.relpath(ROOT / path, relative_to)
     return f"<a href='{html.escape(target)}'>{html.escape(label)}</a>"
+
+
+def _cells(lesson: Lesson, base: Path) -> list[str]:
+    """The course map's row for one lesson: number, lesson, exercise, solution, time."""
+    return [
+        lesson.number,
+        _link(lesson.notebook, lesson.title, base),
+        _link(lesson.exercise_notebook("exercises"), "exercises", base),
+        _link(lesson.exercise_notebook("solutions"), "solutions", base),
+        f"{lesson.minutes} min",
+    ]
 
 
 def course_map_html(relative_to: Path | None = None) -> str:
     """An HTML table: lesson, exercise and solution links (relative to ``relative_to``), time."""
     base = relative_to or ROOT / "notebooks"
-    rows = []
-    for lesson in LESSONS:
-        lesson_path = ROOT / "notebooks" / f"{lesson.stem}.ipynb"
-        cells = [
-            lesson.number,
-            _link(lesson_path, lesson.title, base),
-            _link(_exercise_path(lesson, "exercises"), "exercises", base),
-            _link(_exercise_path(lesson, "solutions"), "solutions", base),
-            f"{lesson.minutes} min",
-        ]
-        rows.append(
-            "<tr>" + "".join(f"<td style='text-align:left'>{c}</td>" for c in cells) + "</tr>"
-        )
+    rows = [
+        "<tr>"
+        + "".join(f"<td style='text-align:left'>{c}</td>" for c in _cells(lesson, base))
+        + "</tr>"
+        for lesson in LESSONS
+    ]
     header = "".join(
         f"<th style='text-align:left'>{h}</th>"
         for h in ("#", "lesson", "exercise", "solution", "time")

@@ -28,20 +28,12 @@ from typing import Any
 import nbformat
 import pytest
 
+from course_utils.lessons import LESSONS
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
-LESSON_STEMS = [
-    "00_welcome",
-    "01_direct_convolution",
-    "02_fft_convolution",
-    "03_im2col",
-    "04_unfold_and_fold",
-    "05_winograd",
-    "06_shootout",
-    "07_contextual_attention",
-    "08_inpainting_gan",
-]
+LESSON_STEMS = [lesson.stem for lesson in LESSONS]
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None or CHROMEDRIVER is None,

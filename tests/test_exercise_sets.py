@@ -1,20 +1,21 @@
 """Every exercise set: the reference passes, every known mistake fails, hints and solutions exist.
 
-This runs for each module in ``course_utils.exercise_sets``, so a new lesson's checks are tested
-as soon as they are added.
+This runs for each set the lesson list names (``course_utils.lessons``; ``test_lessons.py`` shows
+that it names every module in ``course_utils.exercise_sets``), so a new lesson's checks are
+tested as soon as they are added.
 """
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
 
 import pytest
 
 import course_utils.exercise_sets as sets
 from course_utils.checks import ExerciseSet, FunctionProblem, Kind, Problem, ValueProblem
+from course_utils.lessons import exercise_set_names
 
-MODULES = [info.name for info in pkgutil.iter_modules(sets.__path__) if info.name.startswith("ex")]
+MODULES = list(exercise_set_names())
 
 
 def _problems() -> list[tuple[str, Problem]]:

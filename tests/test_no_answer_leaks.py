@@ -1,7 +1,8 @@
 """No lesson hands out the answer of its exercise notebook.
 
 For every lesson ``notebooks/NN_*.ipynb`` and its exercise set ``course_utils.exercise_sets.exNN_*``
-(whose solutions are ``solutions/<set's notebook>.ipynb``) three rules are checked:
+(whose solutions are ``solutions/<set's notebook>.ipynb``), as ``course_utils.lessons`` lists
+them, three rules are checked:
 
 names
     No lesson code cell defines, at the top level of the notebook, a name the exercise asks the
@@ -38,7 +39,6 @@ from __future__ import annotations
 
 import ast
 import importlib
-import pkgutil
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -50,6 +50,7 @@ import numpy as np
 import pytest
 
 import course_utils.exercise_sets as sets
+from course_utils import lessons as course_lessons
 from course_utils.answer_leaks import (
     Asked,
     asked_of,
@@ -63,7 +64,7 @@ from course_utils.answer_leaks import (
 from course_utils.checks import ValueProblem
 
 ROOT = Path(__file__).resolve().parents[1]
-LESSONS, SOLUTIONS = ROOT / "notebooks", ROOT / "solutions"
+SOLUTIONS = ROOT / "solutions"
 
 
 # -- the lesson/exercise pairs -----------------------------------------------------------------
@@ -81,16 +82,17 @@ class Pair:
 
 
 def _pairs() -> list[Pair]:
-    pairs = []
-    for info in pkgutil.iter_modules(sets.__path__):
-        if not re.fullmatch(r"ex\d\d_\w+", info.name):
-            continue
-        number = info.name[2:4]
-        lessons = sorted(LESSONS.glob(f"{number}_*.ipynb"))
-        assert len(lessons) == 1, f"expected one lesson notebooks/{number}_*.ipynb, got {lessons}"
-        notebook = _exercise_set(info.name).notebook
-        pairs.append(Pair(number, info.name, lessons[0], SOLUTIONS / f"{notebook}.ipynb"))
-    return pairs
+    """Every lesson of ``course_utils.lessons`` that has an exercise set."""
+    return [
+        Pair(lesson.number, lesson.exercise_set, ROOT / lesson.notebook, _solutions(lesson))
+        for lesson in course_lessons.LESSONS
+        if lesson.exercise_set is not None
+    ]
+
+
+def _solutions(lesson: course_lessons.Lesson) -> Path:
+    notebook = _exercise_set(lesson.exercise_set).notebook
+    return SOLUTIONS / f"{notebook}.ipynb"
 
 
 def _exercise_set(module: str) -> Any:

@@ -1,27 +1,25 @@
 """The exercise sets the course has, and the exercises each one asks for.
 
 A set is a module ``course_utils.exercise_sets.exNN_<name>`` with ``EXERCISES.problems``; its
-notebook is ``exercises/NN_<name>.ipynb``, so ``NN_<name>`` is its *file stem*.
+notebook is ``exercises/NN_<name>.ipynb``, so ``NN_<name>`` is its *file stem*. The sets are the
+ones :data:`course_utils.lessons.LESSONS` names.
 """
 
 from __future__ import annotations
 
-import pkgutil
 from functools import cache
 from importlib import import_module
+
+from course_utils import lessons
 
 __all__ = ["exercise_set_names", "file_stem", "set_labels"]
 
 _PACKAGE = "course_utils.exercise_sets"
 
 
-@cache
 def exercise_set_names() -> tuple[str, ...]:
     """Every exercise set's module name (``ex00_warmup``, ``ex01_...``), sorted."""
-    package = import_module(_PACKAGE)
-    return tuple(
-        sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.name.startswith("ex"))
-    )
+    return tuple(sorted(lessons.exercise_set_names()))
 
 
 def file_stem(set_name: str) -> str:
