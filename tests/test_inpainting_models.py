@@ -181,3 +181,12 @@ def test_the_registry_refuses_to_replace_or_drop_a_kind(flat_fill_kind):
         register_model(flat_fill_kind, Generator)
     with pytest.raises(ValueError, match="built in"):
         unregister_model(DEEPFILL)
+
+
+@pytest.mark.parametrize(("kind", "builder"), [(1, FlatFill), ("", FlatFill), ("x", 3)])
+def test_the_registry_refuses_a_kind_that_is_not_a_name_or_a_builder_that_is_not_callable(
+    kind, builder
+):
+    with pytest.raises(ValueError, match="kind|callable"):
+        register_model(kind, builder)
+    assert all(isinstance(name, str) for name in registered_kinds())

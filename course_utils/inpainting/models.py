@@ -75,6 +75,10 @@ class ModelConfig:
 
 def register_model(kind: str, builder: Builder) -> None:
     """Make ``kind`` buildable: ``builder(**options)`` returns the model (an ``nn.Module``)."""
+    if not isinstance(kind, str) or not kind:
+        raise ValueError(f"a model kind is a non-empty string, not {kind!r}")
+    if not callable(builder):
+        raise ValueError(f"the builder of model kind {kind!r} must be callable")
     if kind in _BUILDERS and _BUILDERS[kind] is not builder:
         raise ValueError(f"model kind {kind!r} is already registered")
     _BUILDERS[kind] = builder
