@@ -39,12 +39,18 @@ BAD_CONV_ARGUMENTS = [
     (X, W, {"dilation": (1, 0)}, r"dilation must be >= 1, got \(1, 0\)"),
     (X, W, {"dilation": "2"}, "dilation must be an integer"),
     (X, W, {"padding": -1}, r"padding must be >= 0, got \(-1, -1\)"),
-    (np.ones((3, 5, 5)), W, {}, "x must be 2-D .* or 4-D .*, got x.ndim=3"),
+    (np.ones((1, 2, 3, 5, 5)), W, {}, r"x must be 2-D .*, 3-D .* or 4-D .*, got x.ndim=5"),
+    (np.ones((3, 5, 5)), np.ones((3, 3, 3)), {}, r"unbatched x \(C, H, W\) needs a 4-D w"),
     (X, np.ones((3, 3)), {}, "same number of dimensions"),
     (np.ones((5, 5)), W, {}, "same number of dimensions"),
-    (X, W, {"b": np.ones(3)}, r"b must have shape \(4,\).*got shape \(3,\)"),
-    (X, W, {"b": np.ones((4, 1))}, r"b must have shape \(4,\)"),
-    (X, W, {"b": 1.0}, r"b must have shape \(4,\)"),
+    (X, W, {"b": np.ones(3)}, r"bias must have shape \(4,\).*got shape \(3,\)"),
+    (X, W, {"bias": np.ones((4, 1))}, r"bias must have shape \(4,\)"),
+    (X, W, {"bias": 1.0}, r"bias must have shape \(4,\)"),
+    (X, W, {"bias": np.ones(4), "b": np.ones(4)}, "the bias was given twice"),
+    (X, W, {"padding": "full"}, "padding must be an int, a pair of ints, 'valid' or 'same'"),
+    (X, W, {"padding": "same", "stride": 2}, r"padding='same' needs stride 1.*\(2, 2\)"),
+    (X, W, {"groups": 3}, r"does not support groups=3 \(grouped convolution\)"),
+    (X, W, {"groups": 1.0}, "groups must be an integer"),
     (X.astype(complex), W, {}, "x has dtype complex128"),
     (X, W.astype(object), {}, "w has dtype object"),
     (np.ones((0, 3, 5, 5)), W, {}, "must not be empty"),
@@ -64,7 +70,7 @@ def test_two_dimensional_input_accepts_scalar_or_single_bias(conv) -> None:
     plain = conv(x, w)
     np.testing.assert_allclose(conv(x, w, 1.5), plain + 1.5, rtol=1e-12)
     np.testing.assert_allclose(conv(x, w, np.array([1.5])), plain + 1.5, rtol=1e-12)
-    with pytest.raises(ValueError, match=r"b must have shape \(1,\)"):
+    with pytest.raises(ValueError, match=r"bias must have shape \(1,\)"):
         conv(x, w, np.ones(2))
 
 

@@ -131,7 +131,9 @@ def test_float32_forward_close_to_float64() -> None:
     ("x_shape", "w_shape", "kwargs", "message"),
     [
         ((1, 3, 5, 5), (2, 4, 3, 3), {}, "channel mismatch"),
-        ((3, 5, 5), (2, 3, 3, 3), {}, "x must have shape"),
+        ((1, 1, 3, 5, 5), (2, 3, 3, 3), {}, "x must have shape"),
+        ((1, 3, 5, 5), (2, 3, 3, 3), {"padding": "same", "stride": 2}, "'same' needs stride 1"),
+        ((1, 3, 5, 5), (2, 3, 3, 3), {"groups": 2}, "does not support groups=2"),
         ((1, 3, 5, 5), (2, 3, 3), {}, "w must have shape"),
         ((1, 3, 5, 5), (2, 3, 3, 3), {"stride": 0}, "stride must be >= 1"),
         ((1, 3, 5, 5), (2, 3, 3, 3), {"padding": -1}, "padding must be >= 0"),
@@ -147,7 +149,7 @@ def test_invalid_input_raises(x_shape, w_shape, kwargs, message) -> None:
 
 def test_invalid_bias_and_grad_out_raise() -> None:
     x, w = torch.zeros(1, 3, 5, 5), torch.zeros(2, 3, 3, 3)
-    with pytest.raises(ValueError, match="b must be a tensor of shape"):
+    with pytest.raises(ValueError, match="bias must be a tensor of shape"):
         conv2d_unfold(x, w, torch.zeros(3))
     with pytest.raises(ValueError, match="grad_out must have shape"):
         conv2d_backward_unfold(x, w, torch.zeros(1, 2, 4, 4))

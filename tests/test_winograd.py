@@ -273,7 +273,7 @@ def test_conv_asymmetric_padding_and_default_m() -> None:
 )
 def test_conv_random_shapes(n, c, k, h, w, padding, m, with_bias, seed) -> None:
     if min(h, w) + 2 * padding < 3:
-        with pytest.raises(ValueError, match="smaller than"):
+        with pytest.raises(ValueError, match="larger than the padded input"):
             conv2d_winograd(np.zeros((n, c, h, w)), np.zeros((k, c, 3, 3)), padding=padding)
         return
     rng = np.random.default_rng(seed)
@@ -330,16 +330,19 @@ def _x_w() -> tuple[np.ndarray, np.ndarray]:
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda x, w: conv2d_winograd(x, w, stride=2), "stride 1 only"),
+        (lambda x, w: conv2d_winograd(x, w, stride=2), "supports stride 1 .* only, got stride=2"),
+        (lambda x, w: conv2d_winograd(x, w, None, 2), "supports stride 1 .* only, got stride=2"),
+        (lambda x, w: conv2d_winograd(x, w, dilation=2), "supports dilation 1 .*dilation=2"),
+        (lambda x, w: conv2d_winograd(x, w, groups=3), "does not support groups=3"),
         (lambda x, w: conv2d_winograd(x, w, m=7), "exceeds 8"),
-        (lambda x, w: conv2d_winograd(x, w[:, :2]), "channel mismatch"),
-        (lambda x, w: conv2d_winograd(x[0], w), r"x must have shape \(N, C, H, W\)"),
+        (lambda x, w: conv2d_winograd(x, w[:, :2]), "x has 3 channels but w expects 2"),
+        (lambda x, w: conv2d_winograd(x[0, 0], w), "same number of dimensions"),
         (lambda x, w: conv2d_winograd(x, w[..., :2]), "square filters"),
-        (lambda x, w: conv2d_winograd(x.astype(int), w), "x must be float32 or float64"),
-        (lambda x, w: conv2d_winograd(torch.zeros(1, 3, 6, 6), w), "must be a NumPy array"),
-        (lambda x, w: conv2d_winograd(x[..., :1, :1], w), "smaller than"),
+        (lambda x, w: conv2d_winograd(x.astype(complex), w), "x has dtype complex128"),
+        (lambda x, w: conv2d_winograd(x[..., :1, :1], w), "larger than the padded input"),
         (lambda x, w: conv2d_winograd(x, w, padding=-1), "padding must be"),
-        (lambda x, w: conv2d_winograd(x, w, b=np.zeros(3)), r"b must have shape \(K,\)"),
+        (lambda x, w: conv2d_winograd(x, w, b=np.zeros(3)), r"bias must have shape \(2,\)"),
+        (lambda x, w: conv2d_winograd(x, w, np.zeros(3)), r"bias must have shape \(2,\)"),
         (lambda x, w: conv2d_winograd(x, transform_filters(w, 2), m=4), "transformed for m=2"),
         (lambda x, w: conv2d_winograd(x.astype(np.float64), transform_filters(w)), "float32"),
         (lambda x, w: transform_filters(w, 0), "m must be a positive integer"),
@@ -408,7 +411,7 @@ def test_profile_times_the_pipeline_of_the_call(monkeypatch, size) -> None:
     w = rng.standard_normal((4, 2, 3, 3))
     b = rng.standard_normal(4)
     filters = transform_filters(w, 4)
-    _, plan = winograd_plan._prepare(x, filters, 1, None, 1)
+    _, plan, _ = winograd_plan._prepare(x, filters, padding=1)
     out = np.empty((3, 4, *size))
     clock = StageClock()
     winograd_kernel._winograd_pipeline(x, filters, b, plan, out, 1, clock)
@@ -433,7 +436,7 @@ def test_chunked_batch_matches_torch(monkeypatch, workers, size):
     w = rng.standard_normal((4, 3, 3, 3))
     b = rng.standard_normal(4)
     filters = transform_filters(w, 4)
-    _, plan = winograd_plan._prepare(x, filters, 1, None, 1)
+    _, plan, _ = winograd_plan._prepare(x, filters, padding=1)
     assert len(winograd_plan.batch_chunks(plan, 4, 8)) == 5
     out = conv2d_winograd(x, filters, b, padding=1, workers=workers)
     expected = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), padding=1)
@@ -443,10 +446,10 @@ def test_chunked_batch_matches_torch(monkeypatch, workers, size):
 def test_batch_chunks_keep_enough_tiles_per_gemm():
     """A small batch of small images stays one chunk; a big one is cut, covering it all."""
     small = transform_filters(np.zeros((256, 256, 3, 3), dtype=np.float32), 4)
-    _, plan = winograd_plan._prepare(np.zeros((4, 256, 14, 14), np.float32), small, 1, None, 1)
+    _, plan, _ = winograd_plan._prepare(np.zeros((4, 256, 14, 14), np.float32), small, padding=1)
     assert winograd_plan.batch_chunks(plan, 256, 4) == [slice(0, 4)]
     filters = transform_filters(np.zeros((128, 128, 3, 3), dtype=np.float32), 4)
-    _, big = winograd_plan._prepare(np.zeros((8, 128, 28, 28), np.float32), filters, 1, None, 1)
+    _, big, _ = winograd_plan._prepare(np.zeros((8, 128, 28, 28), np.float32), filters, padding=1)
     chunks = winograd_plan.batch_chunks(big, 128, 4)
     assert len(chunks) > 1
     assert [i for chunk in chunks for i in range(chunk.start, chunk.stop)] == list(range(8))
@@ -470,7 +473,7 @@ def test_threaded_gemm_of_one_chunk_matches_torch(monkeypatch, workers):
     x = rng.standard_normal((2, 6, 10, 13))
     w = rng.standard_normal((5, 6, 3, 3))
     filters = transform_filters(w, 4)
-    _, plan = winograd_plan._prepare(x, filters, 1, None, 1)
+    _, plan, _ = winograd_plan._prepare(x, filters, padding=1)
     assert len(winograd_plan.batch_chunks(plan, 5, 8)) == 1
     out = conv2d_winograd(x, filters, padding=1, workers=workers)
     expected = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1).numpy()

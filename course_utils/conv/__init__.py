@@ -1,9 +1,15 @@
 """Convolution algorithms built in the lessons, all with the conventions of
 ``torch.nn.functional.conv2d`` (cross-correlation; NumPy arrays in and out).
 
-Shapes: ``x`` is (N, C, H, W) or (H, W); ``w`` is (K, C, kh, kw) or (kh, kw); the bias is
-(K,). ``stride``, ``padding`` and ``dilation`` are ints or ``(vertical, horizontal)``
-pairs. The output is (N, K, Ho, Wo) (or (Ho, Wo) for 2-D input) with
+Every method is called as ``method(x, w, bias=None, stride=1, padding=0, dilation=1,
+**options)`` and checked by the same code (:mod:`._validate`); a setting a method cannot
+do (Winograd's stride or dilation, ``groups`` other than 1) raises ``ValueError`` naming it.
+
+Shapes: ``x`` is (N, C, H, W), unbatched (C, H, W), or (H, W); ``w`` is (K, C, kh, kw), or
+(kh, kw) with a 2-D ``x``; the bias is (K,) (its former name ``b=`` still works).
+``stride`` and ``dilation`` are ints or ``(vertical, horizontal)`` pairs; ``padding`` too,
+or ``"valid"`` / ``"same"`` (stride 1, as in torch). The output is (N, K, Ho, Wo)
+((K, Ho, Wo) or (Ho, Wo) for 3-D or 2-D input) with
 
     Ho = floor((H + 2*ph - dh*(kh - 1) - 1) / sh) + 1     (same for Wo)
 
@@ -26,9 +32,11 @@ from typing import TYPE_CHECKING
 
 from course_utils.conv._validate import (
     conv2d_flops,
+    conv_geometry,
     conv_output_size,
     normalize_conv_args,
     pair,
+    tile_grid,
 )
 from course_utils.conv.direct import conv2d_direct, tap_slices
 from course_utils.conv.fft import conv2d_fft, fft_lengths
@@ -65,6 +73,7 @@ __all__ = [
     "conv2d_loops",
     "conv2d_unfold",
     "conv2d_winograd",
+    "conv_geometry",
     "conv_output_size",
     "convolve2d",
     "dilate_kernel",
@@ -79,6 +88,7 @@ __all__ = [
     "profile_winograd",
     "same_padding",
     "tap_slices",
+    "tile_grid",
     "transform_filters",
     "winograd_transforms",
 ]

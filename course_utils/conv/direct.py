@@ -78,10 +78,13 @@ def _shift_add_channels(xpad: np.ndarray, args: ConvArgs, out: np.ndarray) -> No
 def conv2d_direct(
     x: np.ndarray,
     w: np.ndarray,
-    b: np.ndarray | None = None,
+    bias: np.ndarray | None = None,
     stride: Any = 1,
     padding: Any = 0,
     dilation: Any = 1,
+    *,
+    groups: int = 1,
+    b: np.ndarray | None = None,
 ) -> np.ndarray:
     """2-D convolution (cross-correlation, as ``torch.nn.functional.conv2d``), shift-and-add.
 
@@ -90,13 +93,16 @@ def conv2d_direct(
     input channel a step is a scaled add; with several it is a ``(K, C)`` matrix product.
 
     Inputs:
-    - x: input of shape (N, C, H, W), or (H, W) for one single-channel image.
+    - x: input of shape (N, C, H, W), (C, H, W), or (H, W) for one single-channel image.
     - w: weights of shape (K, C, kh, kw), or (kh, kw) when ``x`` is 2-D.
-    - b: optional bias of shape (K,) (a scalar or shape (1,) for 2-D inputs).
+    - bias (or its former name b): optional bias of shape (K,) (a scalar or shape (1,)
+      for 2-D inputs).
     - stride, padding, dilation: int or pair ``(vertical, horizontal)``; stride and
-      dilation >= 1, padding >= 0 (zeros on both sides).
+      dilation >= 1, padding >= 0 (zeros on both sides), ``"valid"`` or ``"same"``
+      (stride 1, as in torch).
+    - groups: 1 only (``course_utils.conv.conv2d`` runs grouped convolutions).
 
-    Returns ``out`` of shape (N, K, Ho, Wo), or (Ho, Wo) for 2-D inputs, where
+    Returns ``out`` of shape (N, K, Ho, Wo) ((K, Ho, Wo) or (Ho, Wo) for 3-D or 2-D x), where
     ``Ho = floor((H + 2*ph - dh*(kh - 1) - 1) / sh) + 1`` (same for ``Wo``).
     The dtype is float32 if all inputs are float32, float64 otherwise (integers are
     converted to float64). Raises ``ValueError`` for inconsistent shapes or arguments.
@@ -104,7 +110,9 @@ def conv2d_direct(
     >>> conv2d_direct(np.arange(9.0).reshape(3, 3), np.ones((2, 2)), padding=(0, 1)).shape
     (2, 4)
     """
-    args = normalize_conv_args(x, w, b, stride, padding, dilation)
+    args = normalize_conv_args(
+        x, w, bias, stride, padding, dilation, groups=groups, method="conv2d_direct", b=b
+    )
     xpad = pad2d(args.x, args.padding) if max(args.padding) > 0 else args.x
     out = _initial_output(args)
     if args.w.shape[1] == 1:

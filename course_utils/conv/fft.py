@@ -131,11 +131,13 @@ def _inverse_kept(
 def conv2d_fft(
     x: np.ndarray,
     w: np.ndarray,
-    b: np.ndarray | None = None,
+    bias: np.ndarray | None = None,
     stride: Any = 1,
     padding: Any = 0,
     dilation: Any = 1,
     *,
+    groups: int = 1,
+    b: np.ndarray | None = None,
     workers: int | None = None,
 ) -> np.ndarray:
     """2-D convolution (cross-correlation, as ``torch.nn.functional.conv2d``) via real FFTs.
@@ -147,14 +149,17 @@ def conv2d_fft(
     Worth it for large kernels: the cost does not grow with ``kh * kw``.
 
     Inputs:
-    - x: input of shape (N, C, H, W), or (H, W) for one single-channel image.
+    - x: input of shape (N, C, H, W), (C, H, W), or (H, W) for one single-channel image.
     - w: weights of shape (K, C, kh, kw), or (kh, kw) when ``x`` is 2-D.
-    - b: optional bias of shape (K,) (a scalar or shape (1,) for 2-D inputs).
+    - bias (or its former name b): optional bias of shape (K,) (a scalar or shape (1,)
+      for 2-D inputs).
     - stride, padding, dilation: int or pair ``(vertical, horizontal)``; stride and
-      dilation >= 1, padding >= 0 (zeros on both sides).
+      dilation >= 1, padding >= 0 (zeros on both sides), ``"valid"`` or ``"same"``
+      (stride 1, as in torch).
+    - groups: 1 only (``course_utils.conv.conv2d`` runs grouped convolutions).
     - workers: threads for ``scipy.fft`` (None: the ``scipy.fft.set_workers`` default).
 
-    Returns ``out`` of shape (N, K, Ho, Wo), or (Ho, Wo) for 2-D inputs, where
+    Returns ``out`` of shape (N, K, Ho, Wo) ((K, Ho, Wo) or (Ho, Wo) for 3-D or 2-D x), where
     ``Ho = floor((H + 2*ph - dh*(kh - 1) - 1) / sh) + 1`` (same for ``Wo``). The dtype is
     float32 if all inputs are float32 (transforms in complex64), float64 otherwise
     (integers are converted to float64). The result may be a view into the slightly larger
@@ -166,7 +171,9 @@ def conv2d_fft(
     >>> out.shape, round(float(out[0, 0]), 6), round(float(out[4, 4]), 6)
     ((8, 8), 4.0, 9.0)
     """
-    args = normalize_conv_args(x, w, b, stride, padding, dilation)
+    args = normalize_conv_args(
+        x, w, bias, stride, padding, dilation, groups=groups, method="conv2d_fft", b=b
+    )
     lengths, used = _fft_shape(args)
     x_hat = _input_spectrum(args.x, lengths, used, workers)
     w_hat = _kernel_spectrum(args, lengths, workers)

@@ -233,11 +233,13 @@ def _images_per_block(bytes_per_image: int, num_images: int, batch_chunk: int | 
 def conv2d_im2col(
     x: np.ndarray,
     w: np.ndarray,
-    b: np.ndarray | None = None,
+    bias: np.ndarray | None = None,
     stride: Any = 1,
     padding: Any = 0,
     dilation: Any = 1,
     *,
+    groups: int = 1,
+    b: np.ndarray | None = None,
     batch_chunk: int | None = None,
 ) -> np.ndarray:
     """2-D convolution (cross-correlation, as ``torch.nn.functional.conv2d``) as one GEMM.
@@ -249,14 +251,17 @@ def conv2d_im2col(
     ``batch_chunk=N`` gives the textbook single product for the whole batch.
 
     Inputs:
-    - x: input of shape (N, C, H, W), or (H, W) for one single-channel image.
+    - x: input of shape (N, C, H, W), (C, H, W), or (H, W) for one single-channel image.
     - w: weights of shape (K, C, kh, kw), or (kh, kw) when ``x`` is 2-D.
-    - b: optional bias of shape (K,) (a scalar or shape (1,) for 2-D inputs).
+    - bias (or its former name b): optional bias of shape (K,) (a scalar or shape (1,)
+      for 2-D inputs).
     - stride, padding, dilation: int or pair ``(vertical, horizontal)``; stride and
-      dilation >= 1, padding >= 0 (zeros on both sides).
+      dilation >= 1, padding >= 0 (zeros on both sides), ``"valid"`` or ``"same"``
+      (stride 1, as in torch).
+    - groups: 1 only (``course_utils.conv.conv2d`` runs grouped convolutions).
     - batch_chunk: images per patch matrix (positive int) or None (automatic).
 
-    Returns ``out`` of shape (N, K, Ho, Wo), or (Ho, Wo) for 2-D inputs, where
+    Returns ``out`` of shape (N, K, Ho, Wo) ((K, Ho, Wo) or (Ho, Wo) for 3-D or 2-D x), where
     ``Ho = floor((H + 2*ph - dh*(kh - 1) - 1) / sh) + 1`` (same for ``Wo``). The dtype is
     float32 if all inputs are float32, float64 otherwise (integers become float64).
     Extra memory: ``batch_chunk * C*kh*kw * Ho*Wo`` values for the patch matrix.
@@ -265,7 +270,9 @@ def conv2d_im2col(
     >>> conv2d_im2col(x, w, padding=1).shape
     (2, 4, 5, 5)
     """
-    args = normalize_conv_args(x, w, b, stride, padding, dilation)
+    args = normalize_conv_args(
+        x, w, bias, stride, padding, dilation, groups=groups, method="conv2d_im2col", b=b
+    )
     return args.finish(_im2col_gemm(args, batch_chunk, _run_stage))
 
 
@@ -301,11 +308,13 @@ def _im2col_gemm(args: ConvArgs, batch_chunk: int | None, stage: Callable[..., A
 def profile_im2col(
     x: np.ndarray,
     w: np.ndarray,
-    b: np.ndarray | None = None,
+    bias: np.ndarray | None = None,
     stride: Any = 1,
     padding: Any = 0,
     dilation: Any = 1,
     *,
+    groups: int = 1,
+    b: np.ndarray | None = None,
     batch_chunk: int | None = None,
     repeat: int = 5,
 ) -> dict[str, float]:
@@ -317,5 +326,7 @@ def profile_im2col(
     ``repeat`` timed calls after one untimed warm-up call. The call is the real one (same
     code, same buffers), so the steps add up to its time minus the Python overhead.
     """
-    args = normalize_conv_args(x, w, b, stride, padding, dilation)
+    args = normalize_conv_args(
+        x, w, bias, stride, padding, dilation, groups=groups, method="profile_im2col", b=b
+    )
     return stage_medians(lambda clock: _im2col_gemm(args, batch_chunk, clock), repeat)

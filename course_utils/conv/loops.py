@@ -91,10 +91,13 @@ def dilate_kernel(w: np.ndarray, dilation: Any) -> np.ndarray:
 def conv2d_loops(
     x: np.ndarray,
     w: np.ndarray,
-    b: np.ndarray | None = None,
+    bias: np.ndarray | None = None,
     stride: Any = 1,
     padding: Any = 0,
     dilation: Any = 1,
+    *,
+    groups: int = 1,
+    b: np.ndarray | None = None,
 ) -> np.ndarray:
     """2-D convolution (cross-correlation) computed straight from its definition.
 
@@ -103,13 +106,16 @@ def conv2d_loops(
     multiply-add); use it on small inputs, as a reference.
 
     Inputs:
-    - x: input of shape (N, C, H, W), or (H, W) for one single-channel image.
+    - x: input of shape (N, C, H, W), (C, H, W), or (H, W) for one single-channel image.
     - w: weights of shape (K, C, kh, kw), or (kh, kw) when ``x`` is 2-D.
-    - b: optional bias of shape (K,) (a scalar or shape (1,) for 2-D inputs).
+    - bias (or its former name b): optional bias of shape (K,) (a scalar or shape (1,)
+      for 2-D inputs).
     - stride, padding, dilation: int or pair ``(vertical, horizontal)``; stride and
-      dilation >= 1, padding >= 0 (zeros on both sides).
+      dilation >= 1, padding >= 0 (zeros on both sides), ``"valid"`` or ``"same"``
+      (stride 1, as in torch).
+    - groups: 1 only (``course_utils.conv.conv2d`` runs grouped convolutions).
 
-    Returns ``out`` of shape (N, K, Ho, Wo), or (Ho, Wo) for 2-D inputs, where
+    Returns ``out`` of shape (N, K, Ho, Wo) ((K, Ho, Wo) or (Ho, Wo) for 3-D or 2-D x), where
     ``Ho = floor((H + 2*ph - dh*(kh - 1) - 1) / sh) + 1`` (same for ``Wo``).
     The dtype is float32 if all inputs are float32, float64 otherwise (integers are
     converted to float64). Raises ``ValueError`` for inconsistent shapes or arguments.
@@ -118,7 +124,9 @@ def conv2d_loops(
     array([[ 8., 12.],
            [20., 24.]])
     """
-    args = normalize_conv_args(x, w, b, stride, padding, dilation)
+    args = normalize_conv_args(
+        x, w, bias, stride, padding, dilation, groups=groups, method="conv2d_loops", b=b
+    )
     xpad = pad2d(args.x, args.padding)
     weights, bias = args.w, args.b
     (sh, sw), (dh, dw) = args.stride, args.dilation

@@ -26,6 +26,8 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
+from course_utils.conv._validate import ConvGeometry, check_groups, conv_geometry, resolve_bias
+
 __all__ = [
     "conv2d_unfold",
     "conv2d_backward_unfold",
@@ -35,32 +37,11 @@ __all__ = [
 Pair = int | Sequence[int]
 
 
-def _pair(value: Pair, name: str, minimum: int) -> tuple[int, int]:
-    """Turn an int or a pair of ints into a checked pair (each >= ``minimum``)."""
-    if isinstance(value, bool):
-        raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
-    if isinstance(value, int):
-        pair = (value, value)
-    else:
-        try:
-            pair = tuple(int(v) for v in value)
-        except TypeError:
-            raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}") from None
-        if len(pair) != 2:
-            raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
-    if min(pair) < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return pair  # type: ignore[return-value]
-
-
 def _conv_geometry(
-    x: torch.Tensor,
-    w: torch.Tensor,
-    stride: Pair,
-    padding: Pair,
-    dilation: Pair,
-) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]:
-    """Validate shapes and hyper-parameters; return (stride, padding, dilation, out_size)."""
+    x: torch.Tensor, w: torch.Tensor, stride: Pair, padding: Pair | str, dilation: Pair
+) -> ConvGeometry:
+    """Check the tensors (4-D, same channels and dtype) and the hyper-parameters; the
+    geometry is the package's one (:func:`course_utils.conv._validate.conv_geometry`)."""
     if not isinstance(x, torch.Tensor) or not isinstance(w, torch.Tensor):
         raise ValueError(
             f"x and w must be torch tensors, got {type(x).__name__} and {type(w).__name__}"
@@ -75,38 +56,36 @@ def _conv_geometry(
         )
     if x.dtype != w.dtype:
         raise ValueError(f"x and w must share a dtype, got {x.dtype} and {w.dtype}")
-    stride2 = _pair(stride, "stride", 1)
-    padding2 = _pair(padding, "padding", 0)
-    dilation2 = _pair(dilation, "dilation", 1)
-    out_size = []
-    for axis in range(2):
-        size = x.shape[2 + axis]
-        reach = dilation2[axis] * (w.shape[2 + axis] - 1) + 1
-        padded = size + 2 * padding2[axis]
-        if padded < reach:
-            raise ValueError(
-                f"kernel reach {reach} (dilation included) is larger than the padded input "
-                f"{padded} along {'HW'[axis]}"
-            )
-        out_size.append((padded - reach) // stride2[axis] + 1)
-    return stride2, padding2, dilation2, (out_size[0], out_size[1])
+    return conv_geometry(tuple(x.shape[2:]), tuple(w.shape[2:]), stride, padding, dilation)
+
+
+def _extended(x: torch.Tensor, geometry: ConvGeometry) -> torch.Tensor:
+    """x with the extra bottom/right zeros of ``padding="same"`` and an even kernel."""
+    if geometry.extra == (0, 0):
+        return x
+    return F.pad(x, (0, geometry.extra[1], 0, geometry.extra[0]))
 
 
 def conv2d_unfold(
     x: torch.Tensor,
     w: torch.Tensor,
-    b: torch.Tensor | None = None,
+    bias: torch.Tensor | None = None,
     stride: Pair = 1,
-    padding: Pair = 0,
+    padding: Pair | str = 0,
     dilation: Pair = 1,
+    *,
+    groups: int = 1,
+    b: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """2-D convolution (cross-correlation, like ``F.conv2d``) as unfold + one matmul.
 
     Inputs:
-    - x: input, shape (N, C, H, W)
-    - w: filters, shape (K, C, kh, kw)
-    - b: optional bias, shape (K,)
-    - stride, padding, dilation: int or (h, w) pair
+    - x: input, shape (N, C, H, W), or unbatched (C, H, W) (then the result is (K, ...))
+    - w: filters, shape (K, C, kh, kw), same dtype as x
+    - bias (or its former name b): optional bias, shape (K,)
+    - stride, dilation: int or (h, w) pair; padding: int, pair, "valid" or "same"
+      (stride 1, as in torch)
+    - groups: 1 only (``course_utils.conv.conv2d`` runs grouped convolutions)
 
     Returns:
     - out: shape (N, K, H_out, W_out), where
@@ -115,16 +94,24 @@ def conv2d_unfold(
     Computation: ``cols = unfold(x)`` has shape (N, C*kh*kw, L), L = H_out * W_out;
     ``out = w.view(K, C*kh*kw) @ cols`` has shape (N, K, L), viewed as (N, K, H_out, W_out).
     """
-    stride2, padding2, dilation2, (h_out, w_out) = _conv_geometry(x, w, stride, padding, dilation)
+    bias = resolve_bias(bias, b)
+    check_groups(groups, "conv2d_unfold")
+    if isinstance(x, torch.Tensor) and x.ndim == 3:
+        return conv2d_unfold(x[None], w, bias, stride, padding, dilation)[0]
+    geometry = _conv_geometry(x, w, stride, padding, dilation)
     k = w.shape[0]
-    _check_bias(b, k, x.dtype)
+    _check_bias(bias, k, x.dtype)
     cols = F.unfold(
-        x, kernel_size=w.shape[2:], dilation=dilation2, padding=padding2, stride=stride2
+        _extended(x, geometry),
+        kernel_size=w.shape[2:],
+        dilation=geometry.dilation,
+        padding=geometry.padding,
+        stride=geometry.stride,
     )
     out = torch.matmul(w.reshape(k, -1), cols)  # (K, CKK) @ (N, CKK, L) -> (N, K, L)
-    if b is not None:
-        out = out + b.view(1, k, 1)
-    return out.view(x.shape[0], k, h_out, w_out)
+    if bias is not None:
+        out = out + bias.view(1, k, 1)
+    return out.view(x.shape[0], k, *geometry.out_hw)
 
 
 def _check_bias(b: torch.Tensor | None, k: int, dtype: torch.dtype) -> None:
@@ -132,9 +119,9 @@ def _check_bias(b: torch.Tensor | None, k: int, dtype: torch.dtype) -> None:
         return
     if not isinstance(b, torch.Tensor) or b.shape != (k,):
         shape = tuple(b.shape) if isinstance(b, torch.Tensor) else type(b).__name__
-        raise ValueError(f"b must be a tensor of shape (K,) = ({k},), got {shape}")
+        raise ValueError(f"bias must be a tensor of shape (K,) = ({k},), got {shape}")
     if b.dtype != dtype:
-        raise ValueError(f"b must have the dtype of x ({dtype}), got {b.dtype}")
+        raise ValueError(f"bias must have the dtype of x ({dtype}), got {b.dtype}")
 
 
 def conv2d_backward_unfold(
@@ -151,7 +138,7 @@ def conv2d_backward_unfold(
     - x: the forward input, shape (N, C, H, W)
     - w: the forward filters, shape (K, C, kh, kw)
     - grad_out: dLoss/dout, shape (N, K, H_out, W_out)
-    - stride, padding, dilation: as in the forward call
+    - stride, padding, dilation: as in the forward call (``padding="same"`` included)
 
     Returns a tuple:
     - grad_x: shape (N, C, H, W) = fold(w_flat^T @ grad_out_flat), where
@@ -159,22 +146,28 @@ def conv2d_backward_unfold(
     - grad_w: shape (K, C, kh, kw) = sum over n of grad_out_flat[n] @ unfold(x)[n]^T.
     - grad_b: shape (K,) = grad_out summed over N, H_out, W_out.
     """
-    stride2, padding2, dilation2, (h_out, w_out) = _conv_geometry(x, w, stride, padding, dilation)
+    geometry = _conv_geometry(x, w, stride, padding, dilation)
+    (h_out, w_out), extended = geometry.out_hw, _extended(x, geometry)
     n, k = x.shape[0], w.shape[0]
     expected = (n, k, h_out, w_out)
     if not isinstance(grad_out, torch.Tensor) or tuple(grad_out.shape) != expected:
         shape = tuple(grad_out.shape) if isinstance(grad_out, torch.Tensor) else grad_out
         raise ValueError(f"grad_out must have shape (N, K, H_out, W_out) = {expected}, got {shape}")
-    geometry = {"kernel_size": w.shape[2:], "dilation": dilation2, "padding": padding2}
+    windows = {
+        "kernel_size": w.shape[2:],
+        "dilation": geometry.dilation,
+        "padding": geometry.padding,
+        "stride": geometry.stride,
+    }
     grad_flat = grad_out.reshape(n, k, h_out * w_out)  # (N, K, L)
     w_flat = w.reshape(k, -1)  # (K, CKK)
 
     grad_b = grad_flat.sum(dim=(0, 2))
-    cols = F.unfold(x, stride=stride2, **geometry)  # (N, CKK, L)
+    cols = F.unfold(extended, **windows)  # (N, CKK, L)
     grad_w = torch.matmul(grad_flat, cols.transpose(1, 2)).sum(dim=0).view_as(w)
     grad_cols = torch.matmul(w_flat.t(), grad_flat)  # (N, CKK, L)
-    grad_x = F.fold(grad_cols, output_size=x.shape[2:], stride=stride2, **geometry)
-    return grad_x, grad_w, grad_b
+    grad_x = F.fold(grad_cols, output_size=extended.shape[2:], **windows)
+    return grad_x[..., : x.shape[2], : x.shape[3]], grad_w, grad_b
 
 
 class UnfoldConv2dFunction(torch.autograd.Function):

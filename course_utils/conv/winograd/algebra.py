@@ -21,6 +21,8 @@ from numbers import Rational
 import numpy as np
 import numpy.typing as npt
 
+from course_utils.conv._validate import tile_grid
+
 __all__ = [
     "DEFAULT_POINTS",
     "MAX_TILE",
@@ -280,7 +282,8 @@ def multiplication_count(
     if out_h < 1 or out_w < 1:
         raise ValueError(f"{H}x{W} input with padding {padding} is smaller than the filter")
     n = m + r - 1
-    tiles = -(-out_h // m) * -(-out_w // m)
+    tiles_h, tiles_w = tile_grid((out_h, out_w), m)
+    tiles = tiles_h * tiles_w
     direct = N * K * C * out_h * out_w * r * r
     winograd = N * K * C * tiles * n * n
     return {

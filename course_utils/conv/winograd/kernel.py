@@ -32,7 +32,6 @@ from course_utils.conv.winograd.algebra import (
     transform_filters,
 )
 from course_utils.conv.winograd.plan import (
-    _check_bias,
     _gemm_in_threads,
     _Plan,
     _prepare,
@@ -54,24 +53,33 @@ def _call(name: str, fn: Callable[..., Any], *args: Any) -> Any:
 def conv2d_winograd(
     x: np.ndarray,
     w: np.ndarray | WinogradFilters,
-    b: np.ndarray | None = None,
-    padding: int | tuple[int, int] = 0,
-    m: int | None = None,
-    stride: int = 1,
+    bias: np.ndarray | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
     *,
+    m: int | None = None,
+    groups: int = 1,
+    b: np.ndarray | None = None,
     workers: int | None = None,
 ) -> np.ndarray:
     """2-D convolution (cross-correlation, like ``F.conv2d``) with Winograd F(m x m, r x r).
 
+    Arguments and dtypes as for every method of :mod:`course_utils.conv` (one check,
+    :func:`course_utils.conv._validate.normalize_conv_args`):
+
     Inputs:
-    - x: input, shape (N, C, H, W), float32 or float64 (the output keeps this dtype)
+    - x: input, shape (N, C, H, W) or unbatched (C, H, W); float32 stays float32,
+      anything with float64 gives float64, integers become float64
     - w: filters (K, C, r, r), or a WinogradFilters from transform_filters (then the
-      filter transform is skipped)
-    - b: optional bias, shape (K,)
-    - padding: zero padding, int or (pad_h, pad_w)
-    - m: outputs per tile side, 2, 4 or 6 for 3x3 filters (n = m + r - 1 <= 8);
+      filter transform is skipped; its dtype must be the call's)
+    - bias (or its former name b): optional bias, shape (K,)
+    - stride: must be 1 (Winograd tiles are dense); dilation: must be 1;
+      groups: must be 1 (``course_utils.conv.conv2d`` runs grouped convolutions);
+      each raises ``ValueError`` naming the setting otherwise
+    - padding: zero padding, int, (pad_h, pad_w), ``"valid"`` or ``"same"``
+    - m (keyword): outputs per tile side, 2, 4 or 6 for 3x3 filters (n = m + r - 1 <= 8);
       default 4, or the m of pre-transformed filters
-    - stride: must be 1 (Winograd tiles are dense)
     - workers: threads for batch chunks (default: NumPy's BLAS thread count). A batch
       whose intermediates are large is cut into chunks (see :func:`batch_chunks`) that
       stay in cache from stage to stage; the chunks run the whole pipeline concurrently
@@ -79,8 +87,8 @@ def conv2d_winograd(
       memory passes that NumPy runs on one core, so this is what keeps both busy).
 
     Returns:
-    - out: shape (N, K, H_out, W_out), H_out = H + 2 * pad_h - r + 1,
-      W_out = W + 2 * pad_w - r + 1.
+    - out: shape (N, K, H_out, W_out) ((K, H_out, W_out) for unbatched x),
+      H_out = H + 2 * pad_h - r + 1, W_out = W + 2 * pad_w - r + 1.
 
     Steps (n = m + r - 1, P = N * tiles_h * tiles_w):
     1. pad x into a channels-last buffer (H_p, W_p, N, C) (the only input copy);
@@ -91,11 +99,21 @@ def conv2d_winograd(
        (N, K, H_t, W_t) result, H_t = tiles_h * m (the output itself when H_t = H_out);
     5. with partial tiles, crop to (H_out, W_out); add the bias.
     """
-    filters, plan = _prepare(x, w, padding, m, stride)
-    bias = _check_bias(b, filters.K, x.dtype)
+    filters, plan, args = _prepare(x, w, bias, stride, padding, dilation, m=m, groups=groups, b=b)
+    threads = blas_threads() if workers is None else max(1, int(workers))
+    return args.finish(_run_chunks(args.x, filters, args.b, plan, threads))
+
+
+def _run_chunks(
+    x: np.ndarray,
+    filters: WinogradFilters,
+    bias: np.ndarray | None,
+    plan: _Plan,
+    threads: int,
+) -> np.ndarray:
+    """The pipeline on (N, C, H, W) ``x``, batch chunk by chunk: (N, K, H_out, W_out)."""
     out = np.empty((plan.n_batch, filters.K, plan.out_h, plan.out_w), dtype=x.dtype)
     chunks = batch_chunks(plan, filters.K, x.dtype.itemsize)
-    threads = blas_threads() if workers is None else max(1, int(workers))
     if len(chunks) == 1:
         if plan.n_batch > 1 and _gemm_in_threads(plan, filters, threads):
             _pipeline_in_threads(x, filters, bias, plan, out, threads)
@@ -330,9 +348,14 @@ def _to_nchw(full: np.ndarray, bias: np.ndarray | None, plan: _Plan, out: np.nda
 def profile_winograd(
     x: np.ndarray,
     w: np.ndarray | WinogradFilters,
-    b: np.ndarray | None = None,
-    padding: int | tuple[int, int] = 0,
+    bias: np.ndarray | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    *,
     m: int | None = None,
+    groups: int = 1,
+    b: np.ndarray | None = None,
     repeat: int = 5,
 ) -> dict[str, float]:
     """Median seconds spent in each stage of :func:`conv2d_winograd` on its first batch
@@ -348,22 +371,26 @@ def profile_winograd(
     transform times are those of one thread doing the whole chunk.
     """
 
+    given = (bias, stride, padding, dilation)
+    options = {"groups": groups, "b": b, "method": "profile_winograd"}
+    _, _, args = _prepare(x, w, *given, m=m, **options)  # check everything up front
+
     def run(clock: StageClock) -> None:
         filters = w
         if not isinstance(w, WinogradFilters):
             filters = clock(
-                "filter_transform", transform_filters, w, 4 if m is None else m, x.dtype
+                "filter_transform", transform_filters, args.w, 4 if m is None else m, args.dtype
             )
-        filters, plan = _prepare(x, filters, padding, m, 1)
-        bias = _check_bias(b, filters.K, x.dtype)
-        chunks = batch_chunks(plan, filters.K, x.dtype.itemsize)
+        filters, plan, _ = _prepare(x, filters, *given, **options)
+        chunks = batch_chunks(plan, filters.K, args.dtype.itemsize)
         first = chunks[0]
         plan = plan.images(first)
-        out = np.empty((plan.n_batch, filters.K, plan.out_h, plan.out_w), dtype=x.dtype)
+        out = np.empty((plan.n_batch, filters.K, plan.out_h, plan.out_w), dtype=args.dtype)
+        x_first, bias_arr = args.x[first], args.b
         if len(chunks) > 1:  # as inside run_in_threads: every stage on a one-thread BLAS
             with single_threaded_blas():
-                _winograd_pipeline(x[first], filters, bias, plan, out, 1, clock)
+                _winograd_pipeline(x_first, filters, bias_arr, plan, out, 1, clock)
         else:
-            _winograd_pipeline(x[first], filters, bias, plan, out, blas_threads(), clock)
+            _winograd_pipeline(x_first, filters, bias_arr, plan, out, blas_threads(), clock)
 
     return stage_medians(run, repeat)

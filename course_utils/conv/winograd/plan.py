@@ -1,7 +1,8 @@
 """The plan of a Winograd call: argument checks, the tile grid, batch chunks, threads.
 
 - :class:`_Plan` -- the geometry of one call: padding, output size, tile grid
-  (tiles_h = ceil(H_out / m), tiles_w = ceil(W_out / m));
+  (tiles_h = ceil(H_out / m), tiles_w = ceil(W_out / m)), all from the package's one
+  argument check (:mod:`course_utils.conv._validate`);
 - :func:`batch_chunks` / :func:`chunk_layout` -- the batch cut into chunks whose
   intermediates V (n*n, P, C) and M (n*n, P, K) stay in cache (:data:`CHUNK_BYTES`);
 - :data:`THREADED_GEMM_FLOPS` -- from how many flops the batched GEMM is shared among threads.
@@ -12,15 +13,19 @@ The tunables are read from this module at every call (patch them here, not on th
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
 from course_utils.conv._threads import blas_threads, even_slices
-from course_utils.conv.winograd.algebra import (
-    WinogradFilters,
-    _as_float_array,
-    transform_filters,
+from course_utils.conv._validate import (
+    ConvArgs,
+    conv_geometry,
+    normalize_conv_args,
+    reject_setting,
+    tile_grid,
 )
+from course_utils.conv.winograd.algebra import WinogradFilters, transform_filters
 
 __all__ = [
     "CHUNK_BYTES",
@@ -101,12 +106,9 @@ def chunk_layout(
 ) -> tuple[int, int]:
     """(largest chunk's images, chunks in flight at once) of a 3x3 conv2d_winograd call
     on an input of shape ``x_shape`` (N, C, H, W): what its peak memory depends on."""
-    n_batch, channels, height, width = x_shape
-    out_h, out_w = height + 2 * padding - 2, width + 2 * padding - 2
-    plan = _Plan(
-        n_batch, channels, height, width, (padding, padding), out_h, out_w,
-        -(-out_h // m), -(-out_w // m), m, 3,
-    )  # fmt: skip
+    geometry = conv_geometry(x_shape[2:], (3, 3), padding=padding)
+    plan = _plan(x_shape, geometry.padding, geometry.out_hw, m, 3)
+    n_batch = x_shape[0]
     chunks = batch_chunks(plan, filters, itemsize)
     if len(chunks) == 1:
         return n_batch, 1
@@ -131,72 +133,49 @@ def _gemm_flops(plan: _Plan, filters: WinogradFilters) -> int:
 
 
 def _prepare(
-    x: np.ndarray,
-    w: np.ndarray | WinogradFilters,
-    padding: int | tuple[int, int],
-    m: int | None,
-    stride: int,
-) -> tuple[WinogradFilters, _Plan]:
-    """Validate the arguments, transform raw filters, and plan the tile grid."""
-    if stride != 1:
-        raise ValueError(f"conv2d_winograd supports stride 1 only, got stride={stride!r}")
-    x = _as_float_array(x, "x")
-    if x.ndim != 4:
-        raise ValueError(f"x must have shape (N, C, H, W), got shape {x.shape}")
+    x: Any,
+    w: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    *,
+    m: int | None = None,
+    groups: Any = 1,
+    b: Any = None,
+    method: str = "conv2d_winograd",
+) -> tuple[WinogradFilters, _Plan, ConvArgs]:
+    """Validate the arguments (:func:`course_utils.conv._validate.normalize_conv_args`),
+    transform raw filters, and plan the tile grid. Returns (filters, plan, args); the
+    arrays to use are ``args.x`` (N, C, H, W) and ``args.b``."""
+    stand_in = w
     if isinstance(w, WinogradFilters):
         if m is not None and m != w.m:
             raise ValueError(f"filters were transformed for m={w.m}, but m={m} was requested")
-        if w.dtype != x.dtype:
+        stand_in = np.broadcast_to(np.zeros((), w.dtype), (w.K, w.C, w.r, w.r))  # no copy
+    args = normalize_conv_args(
+        x, stand_in, bias, stride, padding, dilation, groups=groups, method=method, b=b
+    )
+    if args.stride != (1, 1):
+        reject_setting(method, "stride", stride, "1 (Winograd tiles are dense)")
+    if args.dilation != (1, 1):
+        reject_setting(method, "dilation", dilation, "1 (the transforms are for dense filters)")
+    if isinstance(w, WinogradFilters):
+        if w.dtype != args.dtype:
             raise ValueError(
-                f"filters were transformed to {w.dtype} but x is {x.dtype}; "
+                f"filters were transformed to {w.dtype} but x is {args.dtype}; "
                 f"call transform_filters(w, m, dtype=x.dtype)"
             )
         filters = w
     else:
-        filters = transform_filters(w, 4 if m is None else m, dtype=x.dtype)
-    if x.shape[1] != filters.C:
-        raise ValueError(
-            f"channel mismatch: x has C={x.shape[1]} channels but the filters expect C={filters.C}"
-        )
-    pad = _padding_pair(padding)
-    out_h = x.shape[2] + 2 * pad[0] - filters.r + 1
-    out_w = x.shape[3] + 2 * pad[1] - filters.r + 1
-    if out_h < 1 or out_w < 1:
-        raise ValueError(
-            f"input {x.shape[2]}x{x.shape[3]} with padding {pad} is smaller than the "
-            f"{filters.r}x{filters.r} filter"
-        )
-    plan = _Plan(
-        n_batch=x.shape[0],
-        channels=x.shape[1],
-        height=x.shape[2],
-        width=x.shape[3],
-        pad=pad,
-        out_h=out_h,
-        out_w=out_w,
-        tiles_h=-(-out_h // filters.m),
-        tiles_w=-(-out_w // filters.m),
-        m=filters.m,
-        r=filters.r,
-    )
-    return filters, plan
+        filters = transform_filters(args.w, 4 if m is None else m, dtype=args.dtype)
+    return filters, _plan(args.x.shape, args.padding, args.out_hw, filters.m, filters.r), args
 
 
-def _padding_pair(padding: int | tuple[int, int]) -> tuple[int, int]:
-    pair = (padding, padding) if isinstance(padding, (int, np.integer)) else tuple(padding)
-    if (
-        len(pair) != 2
-        or any(isinstance(p, bool) or not isinstance(p, (int, np.integer)) for p in pair)
-        or min(pair) < 0
-    ):
-        raise ValueError(f"padding must be an int >= 0 or a pair of them, got {padding!r}")
-    return int(pair[0]), int(pair[1])
-
-
-def _check_bias(b: np.ndarray | None, k: int, dtype: np.dtype) -> np.ndarray | None:
-    if b is None:
-        return None
-    b = np.asarray(b)
-    if b.shape != (k,):
-        raise ValueError(f"b must have shape (K,) = ({k},), got {b.shape}")
-    return b.astype(dtype, copy=False)
+def _plan(
+    x_shape: tuple[int, ...], pad: tuple[int, int], out_hw: tuple[int, int], m: int, r: int
+) -> _Plan:
+    """The plan of an (N, C, H, W) input padded by ``pad``, output (H_out, W_out)."""
+    tiles_h, tiles_w = tile_grid(out_hw, m)
+    n_batch, channels, height, width = x_shape
+    return _Plan(n_batch, channels, height, width, pad, *out_hw, tiles_h, tiles_w, m, r)
