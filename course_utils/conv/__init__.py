@@ -23,6 +23,9 @@ are converted to float64, complex input raises ``ValueError``.
 - :mod:`.true_convolution` -- ``convolve2d``, the flipped-kernel convolution of SciPy
 - :mod:`.unfold`  -- ``F.unfold`` + one GEMM in PyTorch, and its backward pass from ``F.fold``
 - :mod:`.winograd` -- Winograd F(m x m, r x r) for 3x3 filters: transforms, tiles, pipeline
+- :mod:`.registry` -- every method described once (:data:`CONV_METHODS`: function, when
+  it applies, extra-memory model) and ``conv2d(x, w, ..., method="direct")``, which runs any
+  of them (and grouped convolutions) with the same arguments
 
 The PyTorch-based names of :mod:`.unfold` are imported on first use, so that importing
 this package does not load torch.
@@ -42,6 +45,7 @@ from course_utils.conv.direct import conv2d_direct, tap_slices
 from course_utils.conv.fft import conv2d_fft, fft_lengths
 from course_utils.conv.im2col import col2im, conv2d_im2col, im2col, patch_view, profile_im2col
 from course_utils.conv.loops import conv2d_loops, dilate_kernel, pad2d
+from course_utils.conv.registry import CONV_METHODS, ConvMethod, conv2d
 from course_utils.conv.true_convolution import convolve2d, same_padding
 from course_utils.conv.winograd import (
     WinogradFilters,
@@ -62,9 +66,12 @@ if TYPE_CHECKING:
 _TORCH_NAMES = ("UnfoldConv2dFunction", "conv2d_backward_unfold", "conv2d_unfold")
 
 __all__ = [
+    "CONV_METHODS",
+    "ConvMethod",
     "UnfoldConv2dFunction",
     "WinogradFilters",
     "col2im",
+    "conv2d",
     "conv2d_backward_unfold",
     "conv2d_direct",
     "conv2d_fft",

@@ -2,7 +2,8 @@
 
 * :func:`fft_operation_count` -- the flops the FFT method itself performs;
 * :func:`extra_memory_bytes` -- an analytic model of the peak bytes of the temporaries of one
-  call (input, weights and output not counted), derived from each implementation's code;
+  call (input, weights and output not counted), derived from each implementation's code
+  (the models live with the methods, in :mod:`course_utils.conv.registry`);
 * :func:`measure_extra_bytes` -- the same quantity measured with ``tracemalloc`` (NumPy
   methods); :func:`memory_report` puts the two side by side.
 """
@@ -14,15 +15,10 @@ import tracemalloc
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from course_utils.conv import (
-    fft_lengths,
-)
-from course_utils.conv.im2col import PATCH_BLOCK_BYTES
-from course_utils.conv.winograd import chunk_layout
+from course_utils.conv import CONV_METHODS, fft_lengths
 from course_utils.shootout.methods import (
     METHOD_NAMES,
     METHODS,
-    WINOGRAD_TILE,
     _check_method,
     not_applicable_reason,
     prepare_call,
@@ -54,96 +50,9 @@ def fft_operation_count(
     return transform * (n * c + k * c + n * k) + 8.0 * n * k * c * l1 * (l2 // 2 + 1)
 
 
-def _fft_rows_used(size: int, kernel: int, padding: int, stride: int, out: int) -> int:
-    """Input rows that any kept output reads (as ``course_utils.conv.fft`` computes them)."""
-    return max(1, min(size, stride * (out - 1) + kernel - padding))
-
-
-def _bytes_loops(s: LayerShape) -> int:
-    # pad2d always copies the input: (N, C, H + 2p, W + 2p).
-    return s.N * s.C * (s.H + 2 * s.padding) * (s.W + 2 * s.padding) * s.itemsize
-
-
-def _padded_input_bytes(s: LayerShape, images: int) -> int:
-    if s.padding == 0:
-        return 0
-    return images * s.C * (s.H + 2 * s.padding) * (s.W + 2 * s.padding) * s.itemsize
-
-
-def _bytes_direct(s: LayerShape) -> int:
-    length = s.out_hw[0] * s.out_hw[1]
-    padded = _padded_input_bytes(s, s.N)
-    if s.C == 1:  # one scratch product (N, K, Ho, Wo) per tap, reused
-        return padded + s.N * s.K * length * s.itemsize
-    # window copy (N, C, Ho, Wo) + matmul result (N, K, Ho, Wo) + taps (kh, kw, K, C)
-    return padded + (s.N * s.C * length + s.N * s.K * length + s.K * s.C * s.kh * s.kw) * (
-        s.itemsize
-    )
-
-
-def _im2col_block(s: LayerShape) -> int:
-    """Images per patch matrix in conv2d_im2col (it blocks the batch to stay in cache)."""
-    per_image = s.C * s.kh * s.kw * s.out_hw[0] * s.out_hw[1] * s.itemsize
-    return max(1, min(s.N, PATCH_BLOCK_BYTES // max(1, per_image)))
-
-
-def _bytes_im2col(s: LayerShape) -> int:
-    block, length = _im2col_block(s), s.out_hw[0] * s.out_hw[1]
-    columns = block * s.C * s.kh * s.kw * length * s.itemsize
-    # one padded buffer, refilled per block; the GEMM writes straight into the output
-    return columns + _padded_input_bytes(s, block)
-
-
-def _bytes_fft(s: LayerShape) -> int:
-    (l1, l2), (ho, wo) = fft_lengths((s.H, s.W), (s.kh, s.kw), s.stride, s.padding), s.out_hw
-    f2, real, cplx = l2 // 2 + 1, s.itemsize, 2 * s.itemsize
-    used = _fft_rows_used(s.H, s.kh, s.padding, s.stride, ho)
-    x_hat = s.N * s.C * l1 * f2 * cplx
-    row_pass = s.N * s.C * used * f2 * cplx  # rfft of the rows, before the column FFT
-    placed = s.K * s.C * l1 * l2 * real  # kernel placed in an L1 x L2 array
-    w_hat = s.K * s.C * l1 * f2 * cplx
-    in_place = s.N == s.C == s.K == 1  # then the product overwrites x_hat
-    y_hat = 0 if in_place else s.N * s.K * l1 * f2 * cplx
-    inverse = s.N * s.K * ho * l2 * real  # irfft of the kept rows; the output is a view of it
-    peak = max(row_pass + x_hat, x_hat + placed + w_hat, x_hat + w_hat + y_hat + inverse)
-    return peak - s.N * s.K * ho * wo * real
-
-
-def _bytes_winograd(s: LayerShape) -> int:
-    """Peak of conv2d_winograd's temporaries (the output not counted): per batch chunk,
-    times the chunks in flight at once (see ``winograd.chunk_layout``). With several
-    chunks in flight this is an upper bound: their peaks need not coincide.
-
-    Input transform: the padded copy, its row pass and V; then V, the GEMM result M, the
-    row pass of the output transform and, only with partial tiles, the uncropped result
-    (with whole tiles the output transform writes straight into the output).
-    """
-    m, n = WINOGRAD_TILE, WINOGRAD_TILE + 2
-    (ho, wo), b = s.out_hw, s.itemsize
-    th, tw = -(-ho // m), -(-wo // m)
-    images, in_flight = chunk_layout((s.N, s.C, s.H, s.W), s.K, s.padding, b, m)
-    tiles = images * th * tw
-    padded = (th * m + 2) * (tw * m + 2) * images * s.C * b  # channels-last, tile-padded copy
-    rows = th * n * (tw * m + 2) * images * s.C * b  # row pass of the input transform
-    v = n * n * tiles * s.C * b
-    prod = n * n * tiles * s.K * b
-    half = m * n * th * tw * images * s.K * b  # row pass of the output transform
-    uncropped = 0 if (th * m, tw * m) == (ho, wo) else th * m * tw * m * images * s.K * b
-    return in_flight * max(padded + rows + v, v + prod + half + uncropped)
-
-
-def _bytes_unfold(s: LayerShape) -> int:
-    # F.unfold materialises the column matrix of the whole batch: (N, C kh kw, Ho Wo).
-    return s.N * s.C * s.kh * s.kw * s.out_hw[0] * s.out_hw[1] * s.itemsize
-
-
+#: The analytic memory model of every course method, from the convolution registry.
 _MEMORY_MODELS: dict[str, Callable[[LayerShape], int]] = {
-    "loops": _bytes_loops,
-    "direct": _bytes_direct,
-    "fft": _bytes_fft,
-    "im2col": _bytes_im2col,
-    "unfold": _bytes_unfold,
-    "winograd": _bytes_winograd,
+    name: spec.extra_memory for name, spec in CONV_METHODS.items()
 }
 
 

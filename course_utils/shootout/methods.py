@@ -1,5 +1,6 @@
 """The contenders of the shootout: the registry (:data:`METHODS`), when each applies, how it
-is called.
+is called. The course's methods, their rules and their memory models are those of the
+convolution registry (:data:`course_utils.conv.CONV_METHODS`); torch's own conv2d joins them.
 
 Every method computes ``torch.nn.functional.conv2d``'s cross-correlation of x (N, C, H, W)
 and w (K, C, kh, kw) into (N, K, Ho, Wo); one that does not apply to a problem has a reason
@@ -17,21 +18,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from course_utils.conv import (
-    conv2d_direct,
-    conv2d_fft,
-    conv2d_im2col,
-    conv2d_loops,
-)
+from course_utils.conv.registry import CONV_METHODS, WINOGRAD_TILE
+from course_utils.conv.registry import LOOPS_MAX_MACS as LOOPS_MAX_MACS  # re-exported
 from course_utils.conv.unfold import conv2d_unfold
 from course_utils.conv.winograd import conv2d_winograd, transform_filters
 from course_utils.shootout.problems import LayerShape
-
-#: conv2d_loops runs about a million multiply-adds per second: above this many it is "n/a".
-LOOPS_MAX_MACS = 100_000
-#: Winograd output tile: F(4x4, 3x3), the variant Lavin & Gray recommend for 3x3 layers.
-WINOGRAD_TILE = 4
-
 
 # ---------------------------------------------------------------------------------------
 # The contenders
@@ -55,27 +46,17 @@ class Method:
     rule: str
 
 
+def _contender(name: str) -> Method:
+    """The shootout's view of a method of :data:`course_utils.conv.CONV_METHODS`."""
+    spec = CONV_METHODS[name]
+    shown = f"{spec.path} (m={WINOGRAD_TILE})" if name == "winograd" else spec.path
+    return Method(name, shown, spec.library, spec.rule)
+
+
+#: The course's methods (from the convolution registry, in its order) and torch's own.
 METHODS: dict[str, Method] = {
-    m.name: m
-    for m in (
-        Method(
-            "loops",
-            "course_utils.conv.conv2d_loops",
-            "NumPy",
-            f"at most {LOOPS_MAX_MACS:,} multiply-adds",
-        ),
-        Method("direct", "course_utils.conv.conv2d_direct", "NumPy", "always"),
-        Method("fft", "course_utils.conv.conv2d_fft", "NumPy", "always"),
-        Method("im2col", "course_utils.conv.conv2d_im2col", "NumPy", "always"),
-        Method("unfold", "course_utils.conv.unfold.conv2d_unfold", "PyTorch", "always"),
-        Method(
-            "winograd",
-            f"course_utils.conv.winograd.conv2d_winograd (m={WINOGRAD_TILE})",
-            "NumPy",
-            "3x3 kernel and stride 1",
-        ),
-        Method("torch", "torch.nn.functional.conv2d", "PyTorch", "always"),
-    )
+    **{name: _contender(name) for name in CONV_METHODS},
+    "torch": Method("torch", "torch.nn.functional.conv2d", "PyTorch", "always"),
 }
 METHOD_NAMES: tuple[str, ...] = tuple(METHODS)
 NUMPY_METHODS: tuple[str, ...] = tuple(n for n, m in METHODS.items() if m.library == "NumPy")
@@ -87,16 +68,11 @@ def _check_method(name: str) -> None:
 
 
 def not_applicable_reason(shape: LayerShape, method: str) -> str | None:
-    """Why ``method`` cannot (or should not) run on ``shape``; ``None`` when it applies."""
+    """Why ``method`` cannot (or should not) run on ``shape``; ``None`` when it applies
+    (the rule of the convolution registry; torch always applies)."""
     _check_method(method)
-    if method == "loops" and shape.macs > LOOPS_MAX_MACS:
-        return f"too slow: {shape.macs:,} multiply-adds > {LOOPS_MAX_MACS:,}"
-    if method == "winograd":
-        if (shape.kh, shape.kw) != (3, 3):
-            return f"F(4x4, 3x3) needs a 3x3 kernel, got {shape.kh}x{shape.kw}"
-        if shape.stride != 1:
-            return f"Winograd tiles need stride 1, got {shape.stride}"
-    return None
+    spec = CONV_METHODS.get(method)
+    return None if spec is None else spec.not_applicable_reason(shape)
 
 
 def applicable_methods(shape: LayerShape, methods: Iterable[str] = METHOD_NAMES) -> list[str]:
@@ -115,14 +91,8 @@ def prepare_call(method: str, shape: LayerShape, x: np.ndarray, w: np.ndarray) -
     if reason is not None:
         raise ValueError(f"{method} does not apply to {shape.label}: {reason}")
     geometry = {"stride": shape.stride, "padding": shape.padding}
-    numpy_functions = {
-        "loops": conv2d_loops,
-        "direct": conv2d_direct,
-        "fft": conv2d_fft,
-        "im2col": conv2d_im2col,
-    }
-    if method in numpy_functions:
-        return partial(numpy_functions[method], x, w, **geometry)
+    if method in ("loops", "direct", "fft", "im2col"):
+        return partial(CONV_METHODS[method].function, x, w, **geometry)
     if method == "winograd":
         filters = transform_filters(w, WINOGRAD_TILE, dtype=x.dtype)
         return partial(conv2d_winograd, x, filters, padding=shape.padding)
