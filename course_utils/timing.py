@@ -15,7 +15,7 @@ import contextlib
 import os
 import statistics
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,10 @@ __all__ = [
     "SweepResult",
     "StageClock",
     "benchmark",
+    "format_seconds",
     "gemm_peak_gflops",
+    "grid_table",
+    "interleaved",
     "thread_info",
     "limit_threads",
     "stage_medians",
@@ -169,8 +172,8 @@ class Timing:
 
     def __str__(self) -> str:
         text = (
-            f"median {_fmt_seconds(self.median)} "
-            f"(min {_fmt_seconds(self.min)}, max {_fmt_seconds(self.max)}, "
+            f"median {format_seconds(self.median)} "
+            f"(min {format_seconds(self.min)}, max {format_seconds(self.max)}, "
             f"{self.repeat} repeats after {self.warmup} warm-up)"
         )
         if self.gflops is not None:
@@ -178,12 +181,35 @@ class Timing:
         return text
 
 
-def _fmt_seconds(seconds: float) -> str:
+def format_seconds(seconds: float | None) -> str:
+    """Seconds for a table: ``1.5 -> '1.500 s'``, ``0.0123 -> '12.30 ms'``,
+    ``4.2e-5 -> '42.0 µs'``, ``None -> 'n/a'``."""
+    if seconds is None:
+        return "n/a"
     if seconds >= 1:
         return f"{seconds:.3f} s"
     if seconds >= 1e-3:
         return f"{seconds * 1e3:.2f} ms"
     return f"{seconds * 1e6:.1f} µs"
+
+
+def grid_table(
+    label: str,
+    rows: Sequence[Any],
+    columns: Sequence[str],
+    cell: Callable[[Any, str], str],
+    *,
+    label_width: int = 12,
+    cell_width: int = 14,
+) -> str:
+    """A plain-text grid: one line per entry of ``rows`` (labelled with it), one right-aligned
+    column per entry of ``columns``; ``cell(row, column)`` gives the text of a cell."""
+    header = f"{label:>{label_width}} | " + " | ".join(f"{c:>{cell_width}}" for c in columns)
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        cells = " | ".join(f"{cell(row, c):>{cell_width}}" for c in columns)
+        lines.append(f"{row!s:>{label_width}} | " + cells)
+    return "\n".join(lines)
 
 
 def benchmark(
@@ -199,7 +225,8 @@ def benchmark(
 
     Each timed sample is one call, except when one call is shorter than ``min_time``
     seconds: then a sample runs the call in a loop long enough and divides (this keeps
-    the clock's resolution out of micro-benchmarks).
+    the clock's resolution out of micro-benchmarks). This is :func:`interleaved` with a
+    single call and a single round.
 
     Args:
         fn: the callable to time.
@@ -211,36 +238,102 @@ def benchmark(
     Returns:
         A :class:`Timing` with min / median / max seconds per call and the thread counts.
     """
-    if repeat < 1:
-        raise ValueError(f"repeat must be >= 1, got {repeat}")
-    if warmup < 0:
-        raise ValueError(f"warmup must be >= 0, got {warmup}")
+    call = fn if not args and not kwargs else lambda: fn(*args, **kwargs)
+    timings = interleaved(
+        {"call": call}, repeat=repeat, warmup=warmup, flops=flops, min_time=min_time
+    )
+    return timings["call"]
+
+
+def interleaved(
+    calls: Mapping[str, Callable[[], object]],
+    *,
+    repeat: int = 7,
+    rounds: int = 1,
+    warmup: int = 1,
+    warmup_rounds: int = 0,
+    min_time: float = 0.0,
+    flops: float | None = None,
+) -> dict[str, Timing]:
+    """Time zero-argument callables side by side, in the same run: the course's one timer.
+
+    First ``warmup_rounds`` untimed rounds call each callable once, in order. Then each of
+    ``rounds`` rounds gives every callable a turn, in order: ``warmup`` untimed calls, then
+    ``repeat`` timed samples. A sample is one call, or, when one call is shorter than
+    ``min_time`` seconds, a loop of calls long enough, divided by their number. With
+    ``rounds=1`` the callables are timed one after the other; with several rounds they take
+    turns, so slow drifts of a shared machine hit them alike; ``repeat=1, warmup=0`` with
+    ``rounds=R`` alternates them call by call (after ``warmup_rounds`` warm-up calls).
+
+    Args:
+        calls: name -> callable; every callable is timed with the same settings.
+        repeat, rounds: timed samples per turn (>= 1) and rounds (>= 1).
+        warmup, warmup_rounds: untimed calls per turn, untimed rounds first (>= 0).
+        min_time: minimum duration of one sample in seconds.
+        flops: floating-point operations of one call (of any callable), for GFLOP/s.
+
+    Returns:
+        name -> :class:`Timing`: median = median over the rounds of each round's median
+        (the median of all samples when ``repeat`` or ``rounds`` is 1), min and max over all
+        ``rounds * repeat`` samples.
+    """
+    _check_counts(repeat=repeat, rounds=rounds, warmup=warmup, warmup_rounds=warmup_rounds)
     steady_allocator()
+    for _ in range(warmup_rounds):
+        for fn in calls.values():
+            fn()
+    samples: dict[str, list[list[float]]] = {name: [] for name in calls}
+    for _ in range(rounds):
+        for name, fn in calls.items():
+            samples[name].append(_turn(fn, repeat, warmup, min_time))
+    threads = thread_info()
+    return {
+        name: _timing(per_round, warmup_rounds + rounds * warmup, flops, threads)
+        for name, per_round in samples.items()
+    }
+
+
+def _check_counts(**counts: int) -> None:
+    for name, value in counts.items():
+        lowest = 0 if "warmup" in name else 1
+        if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
+            raise ValueError(f"{name} must be an int >= {lowest}, got {value!r}")
+
+
+def _turn(fn: Callable[[], object], repeat: int, warmup: int, min_time: float) -> list[float]:
+    """``warmup`` untimed calls of ``fn``, then ``repeat`` samples (seconds per call)."""
     for _ in range(warmup):
-        fn(*args, **kwargs)
-    inner = _calls_per_sample(fn, args, kwargs, min_time)
+        fn()
+    inner = _calls_per_sample(fn, min_time)
     samples = []
     for _ in range(repeat):
         start = time.perf_counter()
         for _ in range(inner):
-            fn(*args, **kwargs)
+            fn()
         samples.append((time.perf_counter() - start) / inner)
+    return samples
+
+
+def _timing(
+    per_round: list[list[float]], warmup: int, flops: float | None, threads: dict[str, Any]
+) -> Timing:
+    every = [seconds for samples in per_round for seconds in samples]
     return Timing(
-        min=min(samples),
-        median=statistics.median(samples),
-        max=max(samples),
-        repeat=repeat,
+        min=min(every),
+        median=statistics.median(statistics.median(samples) for samples in per_round),
+        max=max(every),
+        repeat=len(every),
         warmup=warmup,
         flops=flops,
-        threads=thread_info(),
+        threads=threads,
     )
 
 
-def _calls_per_sample(fn: Callable[..., Any], args: tuple, kwargs: dict, min_time: float) -> int:
+def _calls_per_sample(fn: Callable[[], object], min_time: float) -> int:
     if min_time <= 0:
         return 1
     start = time.perf_counter()
-    fn(*args, **kwargs)
+    fn()
     one = max(time.perf_counter() - start, 1e-9)
     return max(1, int(np.ceil(min_time / one)))
 
@@ -313,19 +406,15 @@ class SweepResult:
 
     def table(self) -> str:
         """A plain-text table: one line per size, median time per method."""
-        methods = self.methods()
-        sizes = list(dict.fromkeys(row["size"] for row in self.rows))
         by_key = {(row["size"], row["method"]): row for row in self.rows}
-        header = f"{self.label:>12} | " + " | ".join(f"{m:>14}" for m in methods)
-        lines = [header, "-" * len(header)]
-        for size in sizes:
-            cells = []
-            for method in methods:
-                row = by_key.get((size, method))
-                cells.append(f"{_fmt_seconds(row['median_s']):>14}" if row else f"{'-':>14}")
-            lines.append(f"{size!s:>12} | " + " | ".join(cells))
-        lines.append(f"threads: {self.threads}")
-        return "\n".join(lines)
+
+        def cell(size: Any, method: str) -> str:
+            row = by_key.get((size, method))
+            return format_seconds(row["median_s"]) if row else "-"
+
+        sizes = list(dict.fromkeys(row["size"] for row in self.rows))
+        grid = grid_table(self.label, sizes, self.methods(), cell)
+        return f"{grid}\nthreads: {self.threads}"
 
     def plot(self, ax: Any = None, gflops: bool = False) -> Any:
         """Median time (or GFLOP/s) against size for each method, log-log axes. Returns the axes."""

@@ -10,7 +10,10 @@ import pytest
 from course_utils.timing import (
     StageClock,
     benchmark,
+    format_seconds,
     gemm_peak_gflops,
+    grid_table,
+    interleaved,
     limit_threads,
     stage_medians,
     sweep,
@@ -24,6 +27,50 @@ def test_benchmark_orders_statistics_and_counts_calls() -> None:
     assert len(calls) == 8  # warm-up calls run too, but are not timed
     assert 0 <= timing.min <= timing.median <= timing.max
     assert timing.repeat == 5 and timing.warmup == 3
+
+
+def test_interleaved_gives_every_call_its_turns_in_order() -> None:
+    order: list[str] = []
+    calls = {name: (lambda name=name: order.append(name)) for name in "ab"}
+    timings = interleaved(calls, repeat=2, rounds=3, warmup=1, warmup_rounds=1)
+    turn = {name: [name] * 3 for name in "ab"}  # one warm-up call, two timed calls
+    assert order == ["a", "b"] + 3 * (turn["a"] + turn["b"])
+    for timing in timings.values():
+        assert timing.repeat == 6 and timing.warmup == 1 + 3
+        assert 0 <= timing.min <= timing.median <= timing.max
+
+
+def test_interleaved_call_by_call_and_median_of_round_medians() -> None:
+    order: list[str] = []
+    calls = {name: (lambda name=name: order.append(name)) for name in "ab"}
+    interleaved(calls, repeat=1, rounds=4, warmup=0, warmup_rounds=2)
+    assert order == list("ab" * 6)
+    delays = iter([0.001, 0.001, 0.02, 0.02, 0.02, 0.02, 0.004, 0.004])  # rounds of two
+    timing = interleaved({"x": lambda: time.sleep(next(delays))}, repeat=2, rounds=4, warmup=0)
+    assert timing["x"].median == pytest.approx(0.02, rel=0.5)  # median of round medians
+    assert timing["x"].min < 0.01 and timing["x"].repeat == 8
+
+
+def test_interleaved_bad_counts_raise() -> None:
+    for bad in ({"rounds": 0}, {"repeat": 0}, {"warmup": -1}, {"warmup_rounds": -1}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            interleaved({"x": lambda: None}, **bad)
+
+
+def test_grid_table_and_seconds() -> None:
+    assert [format_seconds(v) for v in (1.5, 0.0123, 4.2e-5, None)] == [
+        "1.500 s",
+        "12.30 ms",
+        "42.0 µs",
+        "n/a",
+    ]
+    table = grid_table("size", [1, 20], ["a", "b"], lambda r, c: f"{c}{r}", cell_width=4)
+    assert table.splitlines() == [
+        "        size |    a |    b",
+        "-" * 26,
+        "           1 |   a1 |   b1",
+        "          20 |  a20 |  b20",
+    ]
 
 
 def test_stage_medians_sum_each_step_per_run_and_skip_the_warm_up() -> None:

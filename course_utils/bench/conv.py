@@ -22,8 +22,6 @@ indicative only, the targets are defined on the full sizes.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +41,7 @@ from course_utils.conv import (
 from course_utils.timing import (
     benchmark,
     gemm_peak_gflops,
+    interleaved,
     limit_threads,
     steady_allocator,
     thread_info,
@@ -111,17 +110,9 @@ def _interleaved_medians(
     method: Callable[[], object], reference: Callable[[], object], repeat: int, rounds: int
 ) -> tuple[float, float]:
     """Median over ``rounds`` of the per-round medians of ``method`` and ``reference``."""
-    method_times, reference_times = [], []
-    for _ in range(rounds):
-        method_times.append(benchmark(method, repeat=repeat, warmup=1).median)
-        reference_times.append(benchmark(reference, repeat=repeat, warmup=1).median)
-    return statistics.median(method_times), statistics.median(reference_times)
-
-
-def _once(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+    calls = {"method": method, "reference": reference}
+    timings = interleaved(calls, repeat=repeat, rounds=rounds, warmup=1)
+    return timings["method"].median, timings["reference"].median
 
 
 def _operands(problem: ConvBenchProblem, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -138,7 +129,12 @@ def _time_problem(
     x, w = _operands(problem)
     if problem.kind == "direct_vs_loops":
         method_s = benchmark(conv2d_direct, x, w, repeat=repeat * rounds, warmup=1).median
-        return "conv2d_direct", "conv2d_loops (1 run)", method_s, _once(lambda: conv2d_loops(x, w))
+        return (
+            "conv2d_direct",
+            "conv2d_loops (1 run)",
+            method_s,
+            benchmark(conv2d_loops, x, w, repeat=1, warmup=0).median,
+        )
     if problem.kind == "fft_vs_scipy":
         import scipy.fft
         import scipy.signal

@@ -20,42 +20,37 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from course_utils import WAIT_POLICY_ENV
+from course_utils import WAIT_POLICY_ENV, timing
 from course_utils.config import quick_mode
 
 __all__ = ["CASES", "format_results", "main", "measure_in_subprocess"]
 
 # Runs in a fresh interpreter that imports NumPy and torch *before* anything else (not
-# course_utils, which would set the sleeping policy by default).
+# course_utils, which would set the sleeping policy by default). The course's timer
+# (course_utils/timing.py, which needs only NumPy) is loaded from its file, without the package.
 _SCRIPT = """
-import json, statistics, sys, time
+import importlib.util, json, sys
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-side, channels, repeat = (int(v) for v in sys.argv[1:4])
+timing_file, side, channels, repeat = sys.argv[1], *(int(v) for v in sys.argv[2:5])
+spec = importlib.util.spec_from_file_location("course_timing", timing_file)
+timing = sys.modules["course_timing"] = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(timing)
 rng = np.random.default_rng(0)
 a = rng.standard_normal((side, side)).astype(np.float32)
 x = torch.from_numpy(rng.standard_normal((8, channels, 28, 28)).astype(np.float32))
 w = torch.from_numpy(rng.standard_normal((channels, channels, 3, 3)).astype(np.float32))
 calls = {"numpy matmul": lambda: a @ a, "torch conv2d": lambda: F.conv2d(x, w, padding=1)}
-
-def median_ms(samples):
-    return 1e3 * statistics.median(samples)
-
-alone = {}
-for name, call in calls.items():
-    call()
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter(); call(); samples.append(time.perf_counter() - start)
-    alone[name] = median_ms(samples)
-mixed = {name: [] for name in calls}
-for _ in range(repeat):
-    for name, call in calls.items():
-        start = time.perf_counter(); call(); mixed[name].append(time.perf_counter() - start)
-print(json.dumps({"alone": alone, "alternating": {k: median_ms(v) for k, v in mixed.items()}}))
+alone = {name: timing.interleaved({name: call}, repeat=repeat) for name, call in calls.items()}
+mixed = timing.interleaved(calls, repeat=1, rounds=repeat, warmup=0)
+print(json.dumps({
+    "alone": {name: 1e3 * t[name].median for name, t in alone.items()},
+    "alternating": {name: 1e3 * t.median for name, t in mixed.items()},
+}))
 """
 
 #: case name -> environment changes (None removes the variable)
@@ -76,7 +71,8 @@ def measure_in_subprocess(
             env.pop(name, None)
         else:
             env[name] = value
-    command = [sys.executable, "-c", _SCRIPT, str(side), str(channels), str(repeat)]
+    sizes = [str(side), str(channels), str(repeat)]
+    command = [sys.executable, "-c", _SCRIPT, str(Path(timing.__file__)), *sizes]
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     return json.loads(result.stdout)
 

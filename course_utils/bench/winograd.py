@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import statistics
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -43,8 +41,8 @@ from course_utils.conv.winograd import (
     transform_filters,
 )
 from course_utils.timing import (
-    Timing,
     gemm_peak_gflops,
+    interleaved,
     limit_threads,
     steady_allocator,
     thread_info,
@@ -99,38 +97,6 @@ def _relative_error(got: np.ndarray, reference: np.ndarray) -> float:
     return float(np.abs(got.astype(np.float64) - reference).max() / np.abs(reference).max())
 
 
-def _interleaved(
-    calls: dict[str, Any], repeat: int, warmup: int, flops: float
-) -> dict[str, Timing]:
-    """Time several zero-argument callables in alternation: every round runs each once.
-
-    The machine may be shared; alternating the methods inside one loop exposes them all to
-    the same background load, so their ratio is fairer than timing one after the other.
-    """
-    for _ in range(warmup):
-        for fn in calls.values():
-            fn()
-    samples: dict[str, list[float]] = {name: [] for name in calls}
-    for _ in range(repeat):
-        for name, fn in calls.items():
-            start = time.perf_counter()
-            fn()
-            samples[name].append(time.perf_counter() - start)
-    threads = thread_info()
-    return {
-        name: Timing(
-            min=min(values),
-            median=statistics.median(values),
-            max=max(values),
-            repeat=repeat,
-            warmup=warmup,
-            flops=flops,
-            threads=threads,
-        )
-        for name, values in samples.items()
-    }
-
-
 def _bench_case(case: BenchCase, repeat: int, warmup: int, peak: float) -> list[dict[str, Any]]:
     x, w = _make_inputs(case)
     x_t, w_t = torch.from_numpy(x), torch.from_numpy(w)
@@ -139,8 +105,10 @@ def _bench_case(case: BenchCase, repeat: int, warmup: int, peak: float) -> list[
     calls: dict[str, Any] = {"torch.conv2d": lambda: F.conv2d(x_t, w_t, padding=1)}
     for m in TILE_SIZES:
         calls[f"winograd m={m}"] = partial(conv2d_winograd, x, filters[m], padding=1)
-    with torch.no_grad():
-        timings = _interleaved(calls, repeat, warmup, case.direct_flops)
+    with torch.no_grad():  # call by call: every round runs each method once
+        timings = interleaved(
+            calls, repeat=1, rounds=repeat, warmup=0, warmup_rounds=warmup, flops=case.direct_flops
+        )
         outputs = {name: np.asarray(fn()) for name, fn in calls.items()}
     torch_time = timings["torch.conv2d"]
     rows = []

@@ -1,7 +1,7 @@
 """Timing the methods: one problem (:func:`time_methods`, :func:`rank_methods`) or a family
 of problems (:func:`run_sweep`, :class:`ShootoutSweep`).
 
-Timing uses :func:`course_utils.timing.benchmark` (median after warm-up) and
+Timing uses :func:`course_utils.timing.interleaved` (median after warm-up) and
 :func:`course_utils.timing.sweep`; effective GFLOP/s divide the direct method's flops
 (:attr:`LayerShape.flops`) by the time.
 """
@@ -24,8 +24,15 @@ from course_utils.shootout.methods import (
     prepare_call,
 )
 from course_utils.shootout.problems import LayerShape, make_operands
-from course_utils.shootout.reporting import _seconds
-from course_utils.timing import SweepResult, Timing, benchmark, limit_threads, sweep
+from course_utils.timing import (
+    SweepResult,
+    Timing,
+    format_seconds,
+    grid_table,
+    interleaved,
+    limit_threads,
+    sweep,
+)
 
 # ---------------------------------------------------------------------------------------
 # Timing and ranking
@@ -45,34 +52,29 @@ def time_methods(
 ) -> dict[str, Timing | None]:
     """Time every applicable method on one problem; ``None`` for the ones that do not apply.
 
-    Each round runs :func:`course_utils.timing.benchmark` (``warmup`` discarded calls, then
-    ``repeat`` timed ones) for every method in turn; with several rounds the methods are
-    interleaved, so slow drifts of a shared machine hit them alike, and the reported
-    Timing is the round with the median median. ``threads``: run with that many BLAS and
+    Timed with :func:`course_utils.timing.interleaved`: each round gives every method a turn
+    of ``warmup`` discarded calls and ``repeat`` timed ones; with several rounds the methods
+    take turns, so slow drifts of a shared machine hit them alike, and the reported median
+    is the median of the round medians. ``threads``: run with that many BLAS and
     PyTorch threads (:func:`course_utils.timing.limit_threads`); ``None`` leaves them as they are.
     """
     methods = list(methods)
     x, w = make_operands(shape, seed)
     calls = {m: prepare_call(m, shape, x, w) for m in applicable_methods(shape, methods)}
-    per_round: dict[str, list[Timing]] = {m: [] for m in calls}
     with torch.no_grad(), _threads(threads):
-        for _ in range(max(1, rounds)):
-            for name, call in calls.items():
-                timing = benchmark(
-                    call, repeat=repeat, warmup=warmup, flops=shape.flops, min_time=min_time
-                )
-                per_round[name].append(timing)
-    chosen = {name: _median_timing(timings) for name, timings in per_round.items()}
+        chosen = interleaved(
+            calls,
+            repeat=repeat,
+            rounds=max(1, rounds),
+            warmup=warmup,
+            min_time=min_time,
+            flops=shape.flops,
+        )
     return {m: chosen.get(m) for m in methods}
 
 
 def _threads(threads: int | None) -> contextlib.AbstractContextManager[None]:
     return contextlib.nullcontext() if threads is None else limit_threads(threads)
-
-
-def _median_timing(timings: list[Timing]) -> Timing:
-    ordered = sorted(timings, key=lambda t: t.median)
-    return ordered[(len(ordered) - 1) // 2]
 
 
 def rank_methods(
@@ -195,18 +197,14 @@ class ShootoutSweep:
 
     def table(self, gflops: bool = False) -> str:
         """Median time (or effective GFLOP/s) per size and method; n/a where not applicable."""
-        header = f"{self.label:>14} | " + " | ".join(f"{m:>9}" for m in self.methods)
-        lines = [header, "-" * len(header)]
-        for size in self.sizes:
-            cells = []
-            for m in self.methods:
-                if gflops:
-                    value = self.gflops(size, m)
-                    cells.append("n/a" if value is None else f"{value:.2f}")
-                else:
-                    cells.append(_seconds(self.time(size, m)))
-            lines.append(f"{size!s:>14} | " + " | ".join(f"{c:>9}" for c in cells))
-        return "\n".join(lines)
+
+        def cell(size: Any, method: str) -> str:
+            if not gflops:
+                return format_seconds(self.time(size, method))
+            value = self.gflops(size, method)
+            return "n/a" if value is None else f"{value:.2f}"
+
+        return grid_table(self.label, self.sizes, self.methods, cell, label_width=14, cell_width=9)
 
 
 def run_sweep(

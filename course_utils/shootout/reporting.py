@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from course_utils.timing import format_seconds as _seconds
+
 
 def format_memory_report(rows: Sequence[dict[str, Any]]) -> str:
     """Plain-text table of :func:`memory_report` rows (sizes also as multiples of the input)."""
@@ -33,16 +35,6 @@ def format_bytes(value: float | None) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _seconds(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    if value >= 1:
-        return f"{value:.3f} s"
-    if value >= 1e-3:
-        return f"{value * 1e3:.2f} ms"
-    return f"{value * 1e6:.0f} us"
 
 
 def format_ranking(rows: Sequence[dict[str, Any]]) -> str:
