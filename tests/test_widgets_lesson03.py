@@ -2,79 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
-import torch
-import torch.nn.functional as F
-
 from course_utils.widgets import lesson03
-
-
-def test_source_indices_of_the_lesson_example() -> None:
-    cols = lesson03.source_indices(4, 4, 3)
-    assert cols.shape == (9, 4)
-    assert cols[:, 0].tolist() == [0, 1, 2, 4, 5, 6, 8, 9, 10]  # patch of output pixel (0, 0)
-    assert cols[:, 3].tolist() == [5, 6, 7, 9, 10, 11, 13, 14, 15]  # output pixel (1, 1)
-    assert cols[0].tolist() == [0, 1, 4, 5]  # the top-left tap of every patch
-
-
-@pytest.mark.parametrize(
-    ("height", "width", "kernel", "stride", "padding"),
-    [(4, 4, 3, 1, 0), (5, 7, 2, 2, 1), (3, 6, 3, 3, 2), (1, 1, 1, 1, 0), (6, 5, 4, 2, 1)],
-)
-def test_source_indices_match_torch_unfold(height, width, kernel, stride, padding) -> None:
-    image = torch.arange(1, height * width + 1, dtype=torch.float64).reshape(1, 1, height, width)
-    expected = F.unfold(image, kernel, padding=padding, stride=stride)[0].numpy() - 1
-    got = lesson03.source_indices(height, width, kernel, stride, padding)
-    assert got.dtype.kind == "i"
-    np.testing.assert_array_equal(got, expected)
-
-
-def test_padded_indices_mark_the_padding() -> None:
-    labels = lesson03.padded_indices(2, 3, padding=1)
-    assert labels.shape == (4, 5)
-    assert (labels[0] == -1).all() and (labels[:, -1] == -1).all()
-    np.testing.assert_array_equal(labels[1:3, 1:4], [[0, 1, 2], [3, 4, 5]])
-
-
-def test_output_shape_and_column_index() -> None:
-    assert lesson03.output_shape(5, 7, 3, stride=2, padding=1) == (3, 4)
-    assert lesson03.column_index(2, 1, out_width=4) == 9
-    with pytest.raises(ValueError):
-        lesson03.column_index(0, 4, out_width=4)
-    with pytest.raises(ValueError):
-        lesson03.output_shape(2, 2, 5)
-
-
-def test_patch_mask_and_column_mask_select_the_same_pixels() -> None:
-    height, width, kernel, stride, padding = 5, 6, 3, 2, 1
-    labels = lesson03.padded_indices(height, width, padding)
-    cols = lesson03.source_indices(height, width, kernel, stride, padding)
-    _, out_w = lesson03.output_shape(height, width, kernel, stride, padding)
-    for out_row, out_col in [(0, 0), (1, 2), (2, 0)]:
-        patch = lesson03.patch_mask(height, width, kernel, out_row, out_col, stride, padding)
-        assert patch.shape == labels.shape and patch.sum() == kernel * kernel
-        column = lesson03.column_index(out_row, out_col, out_w)
-        mask = lesson03.column_mask(cols.shape, column)
-        assert mask.sum() == cols.shape[0] and mask[:, column].all()
-        np.testing.assert_array_equal(labels[patch], cols[mask])  # same pixels, same order
-    with pytest.raises(ValueError):
-        lesson03.patch_mask(height, width, kernel, 3, 0, stride, padding)
-
-
-def test_stride_selection_masks() -> None:
-    correct, sliced = lesson03.stride_selection_masks(5, 5, 3, 2)
-    assert correct.shape == sliced.shape == (3, 3)
-    assert np.flatnonzero(correct).tolist() == [0, 2, 6, 8]
-    assert np.flatnonzero(sliced).tolist() == [0, 2, 4, 6, 8]  # one column too many
-    correct, sliced = lesson03.stride_selection_masks(6, 6, 3, 2)
-    assert correct.sum() == 4 and sliced.sum() == 8  # an even width: no row is skipped
-    assert sliced[:, 0].all()
-
-
-def test_stride_one_selections_agree() -> None:
-    correct, sliced = lesson03.stride_selection_masks(4, 6, 2, 1)
-    assert correct.all() and sliced.all()
 
 
 def test_pixel_colours_cover_every_pixel() -> None:
@@ -110,3 +38,15 @@ def test_widget_builder_returns_a_widget() -> None:
 
     widget = lesson03.make_im2col_widget()
     assert isinstance(widget, widgets.VBox)
+
+
+def test_one_redraw_per_change_and_the_pixel_limits() -> None:
+    widget = lesson03.make_im2col_widget()
+    assert widget.draws == 1
+    assert (widget.controls["out_row"].max, widget.controls["out_col"].max) == (1, 1)
+    widget.controls["out_col"].value = 1
+    widget.controls["kernel"].value = 4  # 4x4 image, 4x4 kernel: one output pixel
+    assert widget.draws == 3 and widget.values["out_col"] == 0
+    assert lesson03.im2col_limits(4, 4, 2, 1, 0) == {"out_row": {"max": 2}, "out_col": {"max": 2}}
+    assert lesson03.im2col_limits(2, 2, 4, 1, 0) == {}
+    assert lesson03.im2col_view(2, 2, 4, 1, 0, 0, 0).startswith("No output")

@@ -22,7 +22,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from course_utils.conv import conv2d_direct, conv_output_size, pad2d
+from course_utils.demos.windows import (
+    demo_image_and_kernel,
+    output_shape_or_none,
+    tap_positions,
+    window_products,
+)
 from course_utils.viz import show_matrix
 
 __all__ = [
@@ -31,100 +36,12 @@ __all__ = [
     "draw_geometry",
     "draw_window_products",
     "make_window_widget",
+    "window_limits",
+    "window_view",
     "output_shape_or_none",
     "tap_positions",
     "window_products",
 ]
-
-
-def tap_positions(
-    i: int, j: int, kernel_hw: tuple[int, int], stride: int = 1, dilation: int = 1
-) -> tuple[np.ndarray, np.ndarray]:
-    """Rows and columns of the *padded* input that output pixel ``(i, j)`` reads.
-
-    Output ``(i, j)`` multiplies kernel tap ``(u, v)`` with padded-input pixel
-    ``(i*stride + u*dilation, j*stride + v*dilation)``.
-
-    Inputs:
-    - i, j: output row and column (>= 0).
-    - kernel_hw: kernel size (kh, kw).
-    - stride, dilation: integers >= 1 (the same along both axes).
-
-    Returns ``(rows, cols)``: integer arrays of shape (kh,) and (kw,).
-
-    >>> tap_positions(1, 0, (2, 3), stride=2, dilation=2)
-    (array([2, 4]), array([0, 2, 4]))
-    """
-    kernel_h, kernel_w = kernel_hw
-    rows = i * stride + dilation * np.arange(kernel_h)
-    cols = j * stride + dilation * np.arange(kernel_w)
-    return rows, cols
-
-
-def output_shape_or_none(
-    in_hw: tuple[int, int],
-    kernel_hw: tuple[int, int],
-    stride: int = 1,
-    padding: int = 0,
-    dilation: int = 1,
-) -> tuple[int, int] | None:
-    """(Ho, Wo) of the convolution, or ``None`` when the dilated kernel does not fit.
-
-    Inputs: in_hw = (H, W), kernel_hw = (kh, kw); stride, padding, dilation as integers.
-    """
-    try:
-        return (
-            conv_output_size(in_hw[0], kernel_hw[0], stride, padding, dilation),
-            conv_output_size(in_hw[1], kernel_hw[1], stride, padding, dilation),
-        )
-    except ValueError:
-        return None
-
-
-def window_products(
-    x: np.ndarray,
-    w: np.ndarray,
-    i: int,
-    j: int,
-    stride: int = 1,
-    padding: int = 0,
-    dilation: int = 1,
-) -> dict[str, Any]:
-    """Everything that goes into output pixel ``(i, j)`` of a 2-D cross-correlation.
-
-    Inputs:
-    - x: image of shape (H, W); w: kernel of shape (kh, kw).
-    - i, j: the output position, ``0 <= i < Ho``, ``0 <= j < Wo``.
-    - stride, padding, dilation: integers (same along both axes), as in ``conv2d``.
-
-    Returns a dict with
-    - ``"padded"``: the zero-padded image, shape (H + 2p, W + 2p);
-    - ``"rows"``, ``"cols"``: the padded-input rows (kh,) and columns (kw,) that are read;
-    - ``"window"``: those pixels, shape (kh, kw);
-    - ``"products"``: ``window * w``, shape (kh, kw);
-    - ``"sum"``: the output value (a float), the sum of the products;
-    - ``"output"``: the whole output, shape (Ho, Wo) (so ``output[i, j] == sum``).
-
-    Raises ``ValueError`` if the kernel does not fit or ``(i, j)`` is outside the output.
-    """
-    x, w = np.asarray(x, dtype=np.float64), np.asarray(w, dtype=np.float64)
-    output = conv2d_direct(x, w, stride=stride, padding=padding, dilation=dilation)
-    out_h, out_w = output.shape
-    if not (0 <= i < out_h and 0 <= j < out_w):
-        raise ValueError(f"output position ({i}, {j}) is outside the {out_h}x{out_w} output")
-    padded = pad2d(x, padding)
-    rows, cols = tap_positions(i, j, w.shape, stride, dilation)
-    window = padded[np.ix_(rows, cols)]
-    products = window * w
-    return {
-        "padded": padded,
-        "rows": rows,
-        "cols": cols,
-        "window": window,
-        "products": products,
-        "sum": float(products.sum()),
-        "output": output,
-    }
 
 
 def _mask(shape: tuple[int, int], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -288,60 +205,57 @@ def draw_geometry(
     return fig
 
 
-def demo_image_and_kernel(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """A small integer image (5, 6) and an asymmetric 3x3 integer kernel for the demos.
+def window_view(
+    x: np.ndarray, w: np.ndarray, row: int, col: int, stride: int, padding: int, dilation: int
+) -> plt.Figure | str:
+    """What the window widget shows for one setting: :func:`draw_window_products`, or a
+    message when the dilated kernel does not fit (inputs as for :func:`window_products`)."""
+    if output_shape_or_none(x.shape, w.shape, stride, padding, dilation) is None:
+        return "The dilated kernel does not fit in the padded input: add padding."
+    return draw_window_products(x, w, row, col, stride, padding, dilation)
 
-    Small integers keep every product readable in the figures. Returns float64 arrays
-    of shapes (5, 6) and (3, 3).
-    """
-    rng = np.random.default_rng(seed)
-    image = rng.integers(0, 10, size=(5, 6)).astype(np.float64)
-    kernel = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [0.0, 1.0, 0.0]])
-    return image, kernel
+
+def window_limits(
+    in_hw: tuple[int, int], kernel_hw: tuple[int, int], stride: int, padding: int, dilation: int
+) -> dict[str, dict[str, int]]:
+    """Maxima of the output row and column sliders: the output size less one (unchanged, {},
+    when the kernel does not fit)."""
+    shape = output_shape_or_none(in_hw, kernel_hw, stride, padding, dilation)
+    if shape is None:
+        return {}
+    return {"row": {"max": shape[0] - 1}, "col": {"max": shape[1] - 1}}
 
 
 def make_window_widget(x: np.ndarray | None = None, w: np.ndarray | None = None) -> Any:
-    """Sliders (output row/column, stride, padding, dilation) over :func:`draw_window_products`.
+    """Sliders (output row/column, stride, padding, dilation) over :func:`window_view`.
 
     Inputs: x (H, W) and w (kh, kw); defaults from :func:`demo_image_and_kernel`.
-    Returns an ``ipywidgets.VBox`` (display it in a notebook).
+    Returns a :class:`~course_utils.widgets.shell.WidgetShell` (display it in a notebook).
     """
     import ipywidgets as widgets
+
+    from course_utils.widgets.shell import WidgetShell
 
     if x is None or w is None:
         x, w = demo_image_and_kernel()
     style = {"description_width": "70px"}
-    row = widgets.IntSlider(0, 0, 0, description="out row", style=style)
-    col = widgets.IntSlider(0, 0, 0, description="out col", style=style)
-    stride = widgets.IntSlider(1, 1, 3, description="stride", style=style)
-    padding = widgets.IntSlider(0, 0, 2, description="padding", style=style)
-    dilation = widgets.IntSlider(1, 1, 3, description="dilation", style=style)
-    out = widgets.Output()
-
-    updating = {"now": False}  # setting a slider's max may change its value: draw once only
-
-    def redraw(_: Any = None) -> None:
-        if updating["now"]:
-            return
-        shape = output_shape_or_none(x.shape, w.shape, stride.value, padding.value, dilation.value)
-        updating["now"] = True
-        try:
-            if shape is not None:
-                row.max, col.max = shape[0] - 1, shape[1] - 1
-        finally:
-            updating["now"] = False
-        with out:
-            out.clear_output(wait=True)
-            if shape is None:
-                print("The dilated kernel does not fit in the padded input: add padding.")
-                return
-            draw_window_products(
-                x, w, row.value, col.value, stride.value, padding.value, dilation.value
-            )
-            plt.show()
-
-    for slider in (row, col, stride, padding, dilation):
-        slider.observe(redraw, names="value")
-    redraw()
-    controls = widgets.HBox([widgets.VBox([row, col]), widgets.VBox([stride, padding, dilation])])
-    return widgets.VBox([controls, out])
+    controls = {
+        "row": widgets.IntSlider(0, 0, 0, description="out row", style=style),
+        "col": widgets.IntSlider(0, 0, 0, description="out col", style=style),
+        "stride": widgets.IntSlider(1, 1, 3, description="stride", style=style),
+        "padding": widgets.IntSlider(0, 0, 2, description="padding", style=style),
+        "dilation": widgets.IntSlider(1, 1, 3, description="dilation", style=style),
+    }
+    names = list(controls)
+    layout = widgets.HBox(
+        [
+            widgets.VBox([controls[n] for n in names[:2]]),
+            widgets.VBox([controls[n] for n in names[2:]]),
+        ]
+    )
+    return WidgetShell(
+        controls,
+        lambda **v: window_view(x, w, **v),
+        limits=lambda row, col, **geo: window_limits(x.shape, w.shape, **geo),
+        layout=layout,
+    )

@@ -22,7 +22,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
 
-from course_utils.conv import conv_output_size, im2col
+from course_utils.demos.im2col_index import (
+    column_index,
+    column_mask,
+    output_shape,
+    padded_indices,
+    patch_mask,
+    source_indices,
+    stride_selection_masks,
+)
 from course_utils.viz import show_matrix
 
 __all__ = [
@@ -30,6 +38,8 @@ __all__ = [
     "column_mask",
     "draw_im2col",
     "draw_stride_bug",
+    "im2col_limits",
+    "im2col_view",
     "make_im2col_widget",
     "output_shape",
     "padded_indices",
@@ -40,97 +50,6 @@ __all__ = [
 ]
 
 PAD_LABEL = "·"  # how an entry copied from the zero padding is written in the figures
-
-
-def output_shape(
-    height: int, width: int, kernel: int, stride: int = 1, padding: int = 0
-) -> tuple[int, int]:
-    """(Ho, Wo) of a square ``kernel`` sliding over an (H, W) image.
-
-    Raises ``ValueError`` (from ``conv_output_size``) when the kernel does not fit in the
-    padded image.
-
-    >>> output_shape(4, 4, 3)
-    (2, 2)
-    """
-    return (
-        conv_output_size(height, kernel, stride, padding),
-        conv_output_size(width, kernel, stride, padding),
-    )
-
-
-def padded_indices(height: int, width: int, padding: int = 0) -> np.ndarray:
-    """Flat index of every pixel of the zero-padded image, ``-1`` in the padding.
-
-    Returns an int array of shape (H + 2p, W + 2p); the inner (H, W) block is
-    ``arange(H*W).reshape(H, W)``.
-    """
-    labels = np.full((height + 2 * padding, width + 2 * padding), -1, dtype=np.int64)
-    labels[padding : padding + height, padding : padding + width] = np.arange(
-        height * width
-    ).reshape(height, width)
-    return labels
-
-
-def source_indices(
-    height: int, width: int, kernel: int, stride: int = 1, padding: int = 0
-) -> np.ndarray:
-    """Which input pixel every entry of the im2col matrix is a copy of.
-
-    Inputs:
-    - height, width: image size (H, W); kernel: side k of a square kernel;
-    - stride (>= 1), padding (>= 0): ints, the same in both directions.
-
-    Returns an int array of shape (k*k, Ho*Wo): entry ``[u*k + v, i*Wo + j]`` is the flat
-    index ``y*W + x`` of the input pixel at padded position ``(i*stride + u, j*stride + v)``,
-    or ``-1`` if that position lies in the zero padding. It is ``im2col`` applied to the
-    image of indices (the padding value shifted to -1).
-    """
-    labels = padded_indices(height, width, 0).astype(np.float64) + 1.0  # padding zeros -> 0
-    cols = im2col(labels, kernel, stride=stride, padding=padding)
-    return cols.astype(np.int64) - 1
-
-
-def column_index(out_row: int, out_col: int, out_width: int) -> int:
-    """Column of the im2col matrix that holds output pixel (out_row, out_col): row-major.
-
-    >>> column_index(1, 0, 2)
-    2
-    """
-    if not 0 <= out_col < out_width or out_row < 0:
-        raise ValueError(
-            f"output pixel ({out_row}, {out_col}) is outside an output of width {out_width}"
-        )
-    return out_row * out_width + out_col
-
-
-def patch_mask(
-    height: int,
-    width: int,
-    kernel: int,
-    out_row: int,
-    out_col: int,
-    stride: int = 1,
-    padding: int = 0,
-) -> np.ndarray:
-    """Boolean mask of shape (H + 2p, W + 2p): the patch that output pixel (out_row, out_col)
-    reads, in the coordinates of the padded image."""
-    out_h, out_w = output_shape(height, width, kernel, stride, padding)
-    if not (0 <= out_row < out_h and 0 <= out_col < out_w):
-        raise ValueError(
-            f"output pixel ({out_row}, {out_col}) is outside the {out_h}x{out_w} output"
-        )
-    mask = np.zeros((height + 2 * padding, width + 2 * padding), dtype=bool)
-    top, left = out_row * stride, out_col * stride
-    mask[top : top + kernel, left : left + kernel] = True
-    return mask
-
-
-def column_mask(shape: tuple[int, int], column: int) -> np.ndarray:
-    """Boolean mask of a matrix of ``shape`` (rows, L) that is True on column ``column``."""
-    mask = np.zeros(shape, dtype=bool)
-    mask[:, column] = True
-    return mask
 
 
 def pixel_colours(num_pixels: int) -> ListedColormap:
@@ -214,24 +133,6 @@ def draw_im2col(
     return fig
 
 
-def stride_selection_masks(
-    height: int, width: int, kernel: int, stride: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Which stride-1 output pixels a stride-``stride`` im2col needs, and which ones
-    ``cols_stride1[:, ::stride]`` keeps.
-
-    Both are boolean arrays of shape (Ho1, Wo1), the stride-1 output grid (no padding).
-    The correct selection keeps every ``stride``-th row *and* column of that grid; slicing
-    the flattened column index keeps every ``stride``-th pixel in row-major order instead.
-    """
-    out_h, out_w = output_shape(height, width, kernel)
-    correct = np.zeros((out_h, out_w), dtype=bool)
-    correct[::stride, ::stride] = True
-    sliced = np.zeros(out_h * out_w, dtype=bool)
-    sliced[::stride] = True
-    return correct, sliced.reshape(out_h, out_w)
-
-
 def draw_stride_bug(
     height: int = 5, width: int = 5, kernel: int = 3, stride: int = 2
 ) -> plt.Figure:
@@ -260,13 +161,37 @@ def draw_stride_bug(
     return fig
 
 
-def make_im2col_widget() -> Any:
-    """Sliders for the geometry and the output pixel, wired to :func:`draw_im2col`.
+def im2col_view(
+    height: int, width: int, kernel: int, stride: int, padding: int, out_row: int, out_col: int
+) -> plt.Figure | str:
+    """What the im2col widget shows: :func:`draw_im2col`, or why there is no output."""
+    try:
+        output_shape(height, width, kernel, stride, padding)
+    except ValueError as error:
+        return f"No output: {error}"
+    return draw_im2col(height, width, kernel, stride, padding, out_row, out_col)
 
-    Returns an ``ipywidgets.VBox``. The only logic in the shell is keeping the output-pixel
-    sliders inside the output (their maxima follow :func:`output_shape`).
+
+def im2col_limits(
+    height: int, width: int, kernel: int, stride: int, padding: int, **_: int
+) -> dict[str, dict[str, int]]:
+    """Maxima of the output-pixel sliders: the output size less one ({} when none)."""
+    try:
+        out_h, out_w = output_shape(height, width, kernel, stride, padding)
+    except ValueError:
+        return {}
+    return {"out_row": {"max": out_h - 1}, "out_col": {"max": out_w - 1}}
+
+
+def make_im2col_widget() -> Any:
+    """Sliders for the geometry and the output pixel, wired to :func:`im2col_view`.
+
+    Returns a :class:`~course_utils.widgets.shell.WidgetShell`; the output-pixel sliders'
+    maxima follow :func:`im2col_limits`.
     """
     import ipywidgets as widgets
+
+    from course_utils.widgets.shell import WidgetShell
 
     style = {"description_width": "90px"}
 
@@ -283,36 +208,7 @@ def make_im2col_widget() -> Any:
         "padding": slider("padding", 0, 0, 2),
     }
     pixel = {"out_row": slider("output row", 0, 0, 1), "out_col": slider("output col", 0, 0, 1)}
-    out = widgets.Output()
-    state = {"adjusting": False}
-
-    def redraw(_: Any = None) -> None:
-        if state["adjusting"]:  # a slider maximum is being moved below; one redraw follows
-            return
-        values = {name: control.value for name, control in geometry.items()}
-        with out:
-            out.clear_output(wait=True)
-            try:
-                out_h, out_w = output_shape(**values)
-            except ValueError as error:
-                print(f"No output: {error}")
-                return
-            state["adjusting"] = True
-            try:
-                pixel["out_row"].max, pixel["out_col"].max = out_h - 1, out_w - 1
-            finally:
-                state["adjusting"] = False
-            draw_im2col(**values, out_row=pixel["out_row"].value, out_col=pixel["out_col"].value)
-            plt.show()
-
-    for control in (*geometry.values(), *pixel.values()):
-        control.observe(redraw, names="value")
-    redraw()
-    return widgets.VBox(
-        [
-            widgets.HBox(
-                [widgets.VBox(list(geometry.values())), widgets.VBox(list(pixel.values()))]
-            ),
-            out,
-        ]
+    layout = widgets.HBox(
+        [widgets.VBox(list(geometry.values())), widgets.VBox(list(pixel.values()))]
     )
+    return WidgetShell({**geometry, **pixel}, im2col_view, limits=im2col_limits, layout=layout)

@@ -20,9 +20,15 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
-import torch.nn.functional as F
 
+from course_utils.demos.matching import (
+    best_match,
+    cosine_similarity_map,
+    match_patch,
+    overlap_count,
+    overlap_mask,
+    raw_similarity_map,
+)
 from course_utils.viz import as_numpy, show_image, show_matrix
 
 __all__ = [
@@ -35,30 +41,11 @@ __all__ = [
     "overlap_count",
     "overlap_figure",
     "overlap_mask",
+    "patch_match_view",
     "raw_similarity_map",
 ]
 
 #: A window whose energy per pixel is below this (or a patch whose norm is) scores 0, not NaN.
-NORM_FLOOR = 1e-12
-
-
-def overlap_count(
-    size: tuple[int, int], kernel_size: int, stride: int = 1, padding: int = 0
-) -> np.ndarray:
-    """How many sliding windows cover each pixel: ``fold(unfold(ones))``.
-
-    Inputs:
-    - size: (H, W) of the image.
-    - kernel_size, stride, padding: the window geometry (ints, same on both axes).
-
-    Returns an int64 array of shape (H, W). Pixels no window reaches (stride > kernel,
-    or a stride that does not divide evenly) count 0.
-    """
-    ones = torch.ones(1, 1, *size, dtype=torch.float64)
-    geometry = {"kernel_size": kernel_size, "stride": stride, "padding": padding}
-    cols = F.unfold(ones, **geometry)  # (1, kh*kw, L)
-    count = F.fold(cols, output_size=size, **geometry)  # (1, 1, H, W)
-    return count[0, 0].round().to(torch.int64).numpy()
 
 
 def overlap_figure(
@@ -84,114 +71,6 @@ def overlap_figure(
     fig.suptitle("patches covering each pixel: fold(unfold(ones))", fontweight="bold")
     fig.tight_layout()
     return fig
-
-
-def _as_image_tensor(array: Any, name: str) -> torch.Tensor:
-    tensor = torch.as_tensor(as_numpy(array), dtype=torch.float64)
-    if tensor.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (H, W), got shape {tuple(tensor.shape)}")
-    return tensor
-
-
-def raw_similarity_map(image: Any, patch: Any) -> np.ndarray:
-    """Plain correlation of ``patch`` with every window of ``image`` (``conv2d``, patch = kernel).
-
-    Inputs: image (H, W), patch (ph, pw) with ph <= H, pw <= W (arrays or tensors).
-    Returns float64 array (H - ph + 1, W - pw + 1); entry (i, j) is
-    ``sum(image[i:i+ph, j:j+pw] * patch)``.
-    """
-    img, kernel = _as_image_tensor(image, "image"), _as_image_tensor(patch, "patch")
-    return F.conv2d(img[None, None], kernel[None, None])[0, 0].numpy()
-
-
-def cosine_similarity_map(image: Any, patch: Any, zero_mean: bool = False) -> np.ndarray:
-    """Normalised cross-correlation of ``patch`` with every window of ``image``, via ``conv2d``.
-
-    ``zero_mean=False``: cosine similarity ``<x_ij, p> / (||x_ij|| * ||p||)`` (the score of
-    contextual attention). ``zero_mean=True``: the same after subtracting the mean of the
-    window and of the patch (Pearson correlation, classic template matching); invariant to
-    brightness *offsets* as well as gains. The window sums come from ``conv2d`` with a
-    kernel of ones, so each map costs two or three convolutions.
-
-    Inputs: image (H, W), patch (ph, pw). Returns float64 array (H - ph + 1, W - pw + 1),
-    values in [-1, 1]; windows (or a patch) with zero norm score 0.
-    """
-    img, kernel = _as_image_tensor(image, "image"), _as_image_tensor(patch, "patch")
-    ones = torch.ones_like(kernel)[None, None]
-    if zero_mean:
-        kernel = kernel - kernel.mean()
-    dots = F.conv2d(img[None, None], kernel[None, None])[0, 0]
-    energy = F.conv2d(img[None, None] ** 2, ones)[0, 0]
-    if zero_mean:
-        sums = F.conv2d(img[None, None], ones)[0, 0]
-        energy = energy - sums**2 / kernel.numel()
-    # windows with (almost) no energy -- flat, or black -- have no direction: score 0
-    ok = (energy > NORM_FLOOR * kernel.numel()) & (kernel.norm() > NORM_FLOOR)
-    denominator = energy.clamp_min(NORM_FLOOR).sqrt() * kernel.norm().clamp_min(NORM_FLOOR)
-    similarity = torch.where(ok, dots / denominator, 0.0)
-    return similarity.clamp(-1.0, 1.0).numpy()
-
-
-def overlap_mask(
-    map_shape: tuple[int, int], top: int, left: int, patch_hw: tuple[int, int]
-) -> np.ndarray:
-    """Boolean (Ho, Wo) mask of window positions whose window overlaps the patch at (top, left).
-
-    Used to look for the best match *elsewhere* (as contextual attention borrows from
-    the known region, never from the hole itself).
-    """
-    rows = np.arange(map_shape[0])[:, None]
-    cols = np.arange(map_shape[1])[None, :]
-    ph, pw = patch_hw
-    return (np.abs(rows - top) < ph) & (np.abs(cols - left) < pw)
-
-
-def best_match(similarity: np.ndarray, excluded: np.ndarray | None = None) -> tuple[int, int]:
-    """(row, col) of the largest entry of a 2-D ``similarity`` map, skipping ``excluded``."""
-    scores = np.array(similarity, dtype=np.float64)
-    if excluded is not None:
-        if excluded.all():
-            raise ValueError("every position is excluded: nothing left to match")
-        scores[excluded] = -np.inf
-    row, col = np.unravel_index(int(np.argmax(scores)), scores.shape)
-    return int(row), int(col)
-
-
-def match_patch(
-    image: Any, top: int, left: int, size: int, zero_mean: bool = True, exclude_own: bool = False
-) -> dict[str, Any]:
-    """Cut a ``size`` x ``size`` patch at (top, left) and look for it in the whole image.
-
-    Returns a dict with
-    - ``patch``: (size, size) float64 array;
-    - ``normalised``: :func:`cosine_similarity_map` (with ``zero_mean``), and ``raw``:
-      :func:`raw_similarity_map`, both (H - size + 1, W - size + 1);
-    - ``best_normalised`` / ``best_raw``: (row, col) of their maxima (top-left corners);
-    - ``source``: (top, left); ``zero_mean``; ``excluded``: the mask of windows that overlap
-      the source (None unless ``exclude_own``).
-    """
-    img = as_numpy(image).astype(np.float64)
-    height, width = img.shape
-    if not (1 <= size <= min(height, width)):
-        raise ValueError(f"size must be in [1, {min(height, width)}], got {size}")
-    if not (0 <= top <= height - size and 0 <= left <= width - size):
-        raise ValueError(f"the patch at ({top}, {left}) of size {size} leaves the image")
-    patch = img[top : top + size, left : left + size]
-    normalised = cosine_similarity_map(img, patch, zero_mean=zero_mean)
-    raw = raw_similarity_map(img, patch)
-    excluded = overlap_mask(raw.shape, top, left, (size, size)) if exclude_own else None
-    if excluded is not None and excluded.all():
-        excluded = None  # the patch overlaps every window: nothing else to compare with
-    return {
-        "patch": patch,
-        "normalised": normalised,
-        "raw": raw,
-        "best_normalised": best_match(normalised, excluded),
-        "best_raw": best_match(raw, excluded),
-        "source": (top, left),
-        "zero_mean": zero_mean,
-        "excluded": excluded,
-    }
 
 
 def _box(ax: plt.Axes, corner: tuple[int, int], size: int, colour: str, style: str = "-") -> None:
@@ -239,27 +118,43 @@ def match_figure(image: Any, result: dict[str, Any]) -> plt.Figure:
 
 
 def make_overlap_widget(size: tuple[int, int] = (9, 9)) -> Any:
-    """Sliders for kernel, stride and padding; shows :func:`overlap_figure` for one choice."""
+    """Sliders for kernel, stride and padding; shows :func:`overlap_figure` for one choice.
+
+    Returns a :class:`~course_utils.widgets.shell.WidgetShell`.
+    """
     import ipywidgets as widgets
+
+    from course_utils.widgets.shell import WidgetShell
 
     controls = {
         "kernel": widgets.IntSlider(value=3, min=1, max=min(size), description="kernel"),
         "stride": widgets.IntSlider(value=1, min=1, max=5, description="stride"),
         "padding": widgets.IntSlider(value=0, min=0, max=2, description="padding"),
     }
+    return WidgetShell(
+        controls,
+        lambda kernel, stride, padding: overlap_figure(
+            size, [(kernel, stride, padding)], size_inches=4.0
+        ),
+    )
 
-    def draw(kernel: int, stride: int, padding: int) -> None:
-        overlap_figure(size, [(kernel, stride, padding)], size_inches=4.0)
-        plt.show()
 
-    output = widgets.interactive_output(draw, controls)
-    return widgets.VBox([widgets.HBox(list(controls.values())), output])
+def patch_match_view(
+    image: np.ndarray, top: int, left: int, size: int, zero_mean: bool, exclude_own: bool
+) -> plt.Figure:
+    """:func:`match_figure` of :func:`match_patch` for a patch kept inside the (H, W) image
+    (``top`` and ``left`` are lowered as far as ``size`` needs)."""
+    height, width = image.shape
+    top, left = min(top, height - size), min(left, width - size)
+    return match_figure(image, match_patch(image, top, left, size, zero_mean, exclude_own))
 
 
 def make_patch_match_widget(image: Any, size: int = 12) -> Any:
     """Sliders for the patch position and size, checkboxes "zero-mean" and "exclude its own
-    neighbourhood"; shows :func:`match_figure` of :func:`match_patch`."""
+    neighbourhood"; shows :func:`patch_match_view`. Returns a ``WidgetShell``."""
     import ipywidgets as widgets
+
+    from course_utils.widgets.shell import WidgetShell
 
     img = as_numpy(image)
     height, width = img.shape
@@ -271,13 +166,10 @@ def make_patch_match_widget(image: Any, size: int = 12) -> Any:
         "zero_mean": widgets.Checkbox(value=True, description="zero-mean"),
         "exclude_own": widgets.Checkbox(value=False, description="exclude own neighbourhood"),
     }
-
-    def draw(top: int, left: int, size: int, zero_mean: bool, exclude_own: bool) -> None:
-        top, left = min(top, height - size), min(left, width - size)
-        match_figure(img, match_patch(img, top, left, size, zero_mean, exclude_own))
-        plt.show()
-
-    output = widgets.interactive_output(draw, controls)
-    sliders = widgets.HBox([controls[key] for key in ("top", "left", "size")])
-    boxes = widgets.HBox([controls["zero_mean"], controls["exclude_own"]])
-    return widgets.VBox([sliders, boxes, output])
+    layout = widgets.VBox(
+        [
+            widgets.HBox([controls[key] for key in ("top", "left", "size")]),
+            widgets.HBox([controls["zero_mean"], controls["exclude_own"]]),
+        ]
+    )
+    return WidgetShell(controls, lambda **v: patch_match_view(img, **v), layout=layout)

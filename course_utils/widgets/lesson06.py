@@ -18,16 +18,16 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
+from course_utils.demos.layers import (
+    MAX_WIDGET_GFLOP,
+    layer_ranking,
+    layer_summary,
+)
 from course_utils.shootout import (
     METHOD_NAMES,
-    LayerShape,
     ShootoutSweep,
-    applicable_methods,
-    extra_memory_bytes,
     format_bytes,
     format_ranking,
-    not_applicable_reason,
-    rank_methods,
 )
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "make_ranking_widget",
     "memory_figure",
     "ranking_figure",
+    "ranking_view",
     "rankings_figure",
     "sweep_figure",
 ]
@@ -53,67 +54,6 @@ CHANNEL_CHOICES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 SIZE_CHOICES = (8, 14, 16, 28, 32, 56, 64, 128, 256)
 KERNEL_CHOICES = (1, 3, 5, 7, 9, 11, 15)
 #: The widget refuses layers above this many GFLOP (a measurement would take too long).
-MAX_WIDGET_GFLOP = 20.0
-
-
-def _shape(N: int, C: int, K: int, H: int, kernel: int, stride: int = 1) -> LayerShape:
-    """A square layer with 'same' padding (kernel // 2), float32."""
-    return LayerShape.square(N, C, K, H, kernel, padding="same", stride=stride)
-
-
-def layer_summary(N: int, C: int, K: int, H: int, kernel: int, stride: int = 1) -> dict[str, Any]:
-    """What is known about a layer before measuring it.
-
-    Inputs: batch N, channels C -> K, an H x H input, a kernel x kernel filter ('same'
-    padding), stride.
-
-    Returns a dict: label, out_shape (N, K, Ho, Wo), gflop (direct count / 1e9),
-    applicable (method names), not_applicable (method -> reason), extra_bytes
-    (method -> analytic bytes or None).
-    """
-    shape = _shape(N, C, K, H, kernel, stride)
-    reasons = {m: r for m in METHOD_NAMES if (r := not_applicable_reason(shape, m)) is not None}
-    return {
-        "label": shape.label,
-        "out_shape": shape.out_shape,
-        "gflop": shape.flops / 1e9,
-        "applicable": applicable_methods(shape),
-        "not_applicable": reasons,
-        "extra_bytes": {m: extra_memory_bytes(shape, m) for m in METHOD_NAMES},
-    }
-
-
-def layer_ranking(
-    N: int,
-    C: int,
-    K: int,
-    H: int,
-    kernel: int,
-    stride: int = 1,
-    *,
-    repeat: int = 2,
-    peak_gflops: float | None = None,
-    max_gflop: float = MAX_WIDGET_GFLOP,
-    seed: int = 0,
-    threads: int | None = None,
-) -> list[dict[str, Any]]:
-    """Measure every method on the layer (median of ``repeat`` after one warm-up) and rank.
-
-    Returns the rows of :func:`course_utils.shootout.rank_methods`: fastest first, the
-    methods that do not apply last with rank ``None`` and an "n/a: reason" note. Raises
-    ``ValueError`` when the layer needs more than ``max_gflop`` GFLOP (too slow to time
-    interactively). ``threads``: BLAS/PyTorch threads during the measurement (``None``:
-    unchanged).
-    """
-    shape = _shape(N, C, K, H, kernel, stride)
-    if shape.flops / 1e9 > max_gflop:
-        raise ValueError(
-            f"{shape.label} needs {shape.flops / 1e9:.1f} GFLOP per call, more than "
-            f"{max_gflop:g}: choose a smaller layer"
-        )
-    return rank_methods(
-        shape, repeat=repeat, warmup=1, peak_gflops=peak_gflops, seed=seed, threads=threads
-    )
 
 
 def ranking_figure(rows: Sequence[dict[str, Any]], title: str | None = None) -> plt.Figure:
@@ -324,16 +264,38 @@ def _summary_text(summary: dict[str, Any]) -> str:
     )
 
 
+def ranking_view(
+    N: int,
+    C: int,
+    K: int,
+    H: int,
+    kernel: int,
+    repeat: int = 2,
+    peak_gflops: float | None = None,
+    threads: int | None = None,
+) -> list[plt.Figure | str]:
+    """What the ranking widget shows after Measure: the ranking table and its figure, or why
+    the layer was not measured (arguments as for :func:`layer_ranking`)."""
+    layer = {"N": N, "C": C, "K": K, "H": H, "kernel": kernel}
+    try:
+        rows = layer_ranking(**layer, repeat=repeat, peak_gflops=peak_gflops, threads=threads)
+    except ValueError as error:
+        return [str(error)]
+    return [format_ranking(rows), ranking_figure(rows, title=layer_summary(**layer)["label"])]
+
+
 def make_ranking_widget(
     peak_gflops: float | None = None, repeat: int = 2, threads: int | None = None
 ) -> Any:
     """Sliders for N, C, K, H and the kernel, a Measure button, and the ranking they produce.
 
     The summary (flops, n/a methods, predicted memory) updates as the sliders move; the
-    measurement runs only when the button is pressed. Returns the widget.
+    measurement (:func:`ranking_view`) runs only when the button is pressed. Returns a
+    ``WidgetShell``.
     """
     import ipywidgets as widgets
-    from IPython.display import display
+
+    from course_utils.widgets.shell import WidgetShell
 
     controls = {
         "N": widgets.IntSlider(value=1, min=1, max=8, description="N"),
@@ -342,39 +304,20 @@ def make_ranking_widget(
         "H": widgets.SelectionSlider(options=SIZE_CHOICES, value=28, description="H = W"),
         "kernel": widgets.SelectionSlider(options=KERNEL_CHOICES, value=3, description="kernel"),
     }
-    summary = widgets.HTML()
     button = widgets.Button(description="Measure", button_style="primary")
-    output = widgets.Output()
+    sliders = list(controls.values())
+    layout = widgets.VBox([widgets.HBox(sliders[:3]), widgets.HBox([*sliders[3:], button])])
 
-    def values() -> dict[str, int]:
-        return {name: int(control.value) for name, control in controls.items()}
+    def summary(**layer: int) -> str:
+        return f"<pre>{_summary_text(layer_summary(**layer))}</pre>"
 
-    def show_summary(_: Any = None) -> None:
-        summary.value = f"<pre>{_summary_text(layer_summary(**values()))}</pre>"
-
-    def measure(_: Any = None) -> None:
-        with output:
-            output.clear_output(wait=True)
-            try:
-                rows = layer_ranking(
-                    **values(), repeat=repeat, peak_gflops=peak_gflops, threads=threads
-                )
-            except ValueError as error:
-                print(error)
-                return
-            print(format_ranking(rows))
-            display(ranking_figure(rows, title=layer_summary(**values())["label"]))
-            plt.close("all")
-
-    for control in controls.values():
-        control.observe(show_summary, names="value")
-    button.on_click(measure)
-    show_summary()
-    return widgets.VBox(
-        [
-            widgets.HBox(list(controls.values())[:3]),
-            widgets.HBox([*list(controls.values())[3:], button]),
-            summary,
-            output,
-        ]
+    return WidgetShell(
+        controls,
+        lambda **layer: ranking_view(
+            **layer, repeat=repeat, peak_gflops=peak_gflops, threads=threads
+        ),
+        layout=layout,
+        trigger=button,
+        caption=(widgets.HTML(), summary),
+        fallback=False,
     )
