@@ -16,7 +16,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "course_utils"
 COURSE_SIDE = ("checks", "grading", "exercise_sets")
 TOOLS = ("classroom.py", "grade.py")  # build and grading entry points: they may import anything
-LIBRARY = ("conv", "shootout", "bench", "inpainting", "widgets", "viz", "timing")
+LIBRARY = ("conv", "shootout", "bench", "inpainting", "widgets", "demos", "viz", "timing")
 
 
 def _imports(path: Path) -> set[str]:
