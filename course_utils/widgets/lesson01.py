@@ -1,6 +1,7 @@
 """Lesson 01 demos: slide a kernel over a small image and look inside one output pixel.
 
-Pure functions (tested in ``tests/test_widgets_lesson01.py``):
+Pure functions (some re-exported from :mod:`course_utils.demos`; tested in
+``tests/test_widgets_lesson01.py`` and ``tests/test_demos_*.py``):
 
 * :func:`tap_positions` -- which padded-input rows and columns an output pixel reads;
 * :func:`window_products` -- the window, the element-wise products and their sum for one

@@ -1,6 +1,7 @@
 """Lesson 02 demos: spectra of an image and a kernel, their product, and wrap-around.
 
-Pure functions (tested in ``tests/test_widgets_lesson02.py``):
+Pure functions (some re-exported from :mod:`course_utils.demos`; tested in
+``tests/test_widgets_lesson02.py`` and ``tests/test_demos_*.py``):
 
 * :func:`demo_image` -- a grey photo (scikit-image's bundled ``camera``), any size;
 * :func:`shapes_image` -- bright shapes touching the edges of a black image;

@@ -1,6 +1,7 @@
 """Lesson 04 demos: overlap counts of ``fold(unfold(.))`` and patch matching with ``conv2d``.
 
-Pure functions (tested in ``tests/test_widgets_lesson04.py``):
+Pure functions (some re-exported from :mod:`course_utils.demos`; tested in
+``tests/test_widgets_lesson04.py`` and ``tests/test_demos_*.py``):
 
 * :func:`overlap_count` -- how many patches cover each pixel, ``fold(unfold(ones))``;
 * :func:`overlap_figure` -- count maps for several (kernel, stride, padding) choices;

@@ -1,6 +1,7 @@
 """Lesson 5 (Winograd): follow one tile through the transforms; tiles, fractions, conditioning.
 
-Pure functions (tested in ``tests/test_widgets_lesson05.py``):
+Pure functions (some re-exported from :mod:`course_utils.demos`; tested in
+``tests/test_widgets_lesson05.py`` and ``tests/test_demos_*.py``):
 
 * :func:`fraction_latex` -- an exact transform matrix as a LaTeX ``bmatrix``;
 * :func:`transform_stats` -- largest entries and condition numbers of AT, G, BT for F(m, r);

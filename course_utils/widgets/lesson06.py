@@ -1,6 +1,7 @@
 """Lesson 06, the shootout: pure functions (rankings, figures) and one thin widget shell.
 
-Pure functions (tested in ``tests/test_widgets_lesson06.py``):
+Pure functions (some re-exported from :mod:`course_utils.demos`; tested in
+``tests/test_widgets_lesson06.py`` and ``tests/test_demos_*.py``):
 
 * :func:`layer_summary` -- flops, output size, applicable methods and predicted extra memory
   of a layer, without running anything;

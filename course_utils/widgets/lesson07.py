@@ -1,6 +1,7 @@
 """Lesson 07 demos: where contextual attention looks for one hole position, and what it pastes.
 
-Pure functions (tested in ``tests/test_widgets_lesson07.py``):
+Pure functions (some re-exported from :mod:`course_utils.demos`; tested in
+``tests/test_widgets_lesson07.py`` and ``tests/test_demos_*.py``):
 
 * :func:`load_photo` -- a built-in scikit-image photo, resized, as float RGB (H, W, 3);
 * :func:`copy_paste_example` -- an image whose hole content exists exactly elsewhere;

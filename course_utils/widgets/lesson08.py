@@ -1,6 +1,7 @@
 """Lesson 08 demos: inpaint held-out photos with the GAN or a classical method, and score it.
 
-Pure functions (tested in ``tests/test_widgets_lesson08.py``):
+Pure functions (some re-exported from :mod:`course_utils.demos`; tested in
+``tests/test_widgets_lesson08.py`` and ``tests/test_demos_*.py``):
 
 * :func:`view_image` -- a held-out photo (never trained on), downscaled for quick demos;
 * :func:`hole_mask` -- a box or a free-form hole inside a square window of an image;
