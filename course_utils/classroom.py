@@ -186,21 +186,9 @@ def _check_problem(name: str, original: Problem, problem: Problem, report: Build
     problem.bind({})
 
 
-#: Library code the lessons need that states an exercise's answer: the formula is what the
-#: exercise asks for (calling the function is *not yet* all the same; see ``allowed_calls``).
-LIBRARY_TWINS = {
-    "course_utils/inpainting/losses.py": "the hinge loss of ex08 q2, which lesson 08 trains with",
-}
-
-
 def leaks(out: Path, sets: dict[str, ExerciseSet]) -> list[str]:
-    """Files of the edition that contain a solution region's or a reference's code (the
-    declared ``LIBRARY_TWINS`` excepted)."""
-    return [
-        found
-        for found in answer_matches(out, sets)
-        if found.split(" contains ", 1)[0] not in LIBRARY_TWINS
-    ]
+    """Files of the edition that contain a solution region's or a reference's code."""
+    return answer_matches(out, sets)
 
 
 def answer_matches(out: Path, sets: dict[str, ExerciseSet]) -> list[str]:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.classroom import LIBRARY_TWINS, BuildError, answer_matches, build, exercise_sets
+from course_utils.classroom import BuildError, answer_matches, build, exercise_sets
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,22 +56,20 @@ def test_the_edition_holds_loaders_and_recordings_but_no_exercise_set_code(editi
 
 
 def test_no_solution_region_is_importable_or_readable_from_the_edition(edition) -> None:
-    matches = answer_matches(edition.out, exercise_sets())
-    outside_twins = [m for m in matches if m.split(" contains ", 1)[0] not in LIBRARY_TWINS]
-    assert outside_twins == []
-
-
-def test_the_declared_library_twins_are_real_and_the_only_ones(edition) -> None:
-    matches = answer_matches(edition.out, exercise_sets())
-    assert {m.split(" contains ", 1)[0] for m in matches} == set(LIBRARY_TWINS)
+    """Not in the loaders, the recordings' folder, the lessons or the library the lessons use
+    (whose plain hinge losses are a named mistake of exercise 08, not its answer)."""
+    assert answer_matches(edition.out, exercise_sets()) == []
 
 
 def test_a_copied_solution_in_the_edition_is_found(edition, tmp_path: Path) -> None:
     """The leak check itself: a learner-style copy of a solution, renamed, is reported."""
     copy = edition.out / "notebooks" / "zz_copy_for_this_test.py"
     copy.write_text(
-        "def renamed(real, fake):\n"
-        "    return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()\n"
+        "def renamed(real, fake, hole):\n"
+        "    real_term = F.relu(1.0 - real).mean()\n"
+        "    hole_count = hole.sum().clamp_min(1.0)\n"
+        "    fake_term = (F.relu(1.0 + fake) * hole).sum() / hole_count\n"
+        "    return real_term + fake_term\n"
     )
     try:
         found = answer_matches(edition.out, exercise_sets())

@@ -92,10 +92,36 @@ def test_local_box_cases_cover_clamping_and_empty_masks() -> None:
 
 
 def test_losses_returned_as_python_floats_are_incorrect() -> None:
-    def as_float(real_scores, fake_scores):
-        return float(ex08._critic_reference(real_scores, fake_scores))
+    def as_float(real_scores, fake_scores, hole_patches):
+        return float(ex08._critic_reference(real_scores, fake_scores, hole_patches))
 
     assert _evaluate(ex08.q2, as_float).kind is Kind.INCORRECT
+
+
+def test_the_engines_plain_hinge_losses_are_not_the_answers() -> None:
+    """The library trains with the unmasked losses; pasting them is a named "not yet"."""
+    from course_utils.inpainting import losses
+
+    def pasted_critic(real_scores, fake_scores, hole_patches):
+        return losses.critic_hinge_loss(real_scores, fake_scores)
+
+    def pasted_generator(fake_scores, hole_patches):
+        return losses.generator_hinge_loss(fake_scores)
+
+    for problem, pasted in ((ex08.q2, pasted_critic), (ex08.q3, pasted_generator)):
+        outcome = _evaluate(problem, pasted)
+        assert outcome.kind is Kind.INCORRECT
+        assert "course's own" in outcome.message
+
+
+def test_loss_cases_cover_empty_full_and_uneven_holes() -> None:
+    """Cases only the masked mean passes: no hole patch, all of them, and per-image counts that
+    differ (so pooling image by image shows)."""
+    holes = [case.args[2] for case in ex08.q2.cases()]
+    assert any(float(h.sum()) == 0 for h in holes)
+    assert any(bool((h == 1).all()) for h in holes)
+    uneven = [h for h in holes if h.dim() == 4 and len(set(h.flatten(1).sum(1).tolist())) > 2]
+    assert uneven
 
 
 def test_hole_l1_by_boolean_indexing_passes() -> None:
@@ -125,11 +151,14 @@ def test_more_equivalent_answers_pass() -> None:
             hole = inner
         return torch.where(mask > 0.5, gamma**distance, torch.zeros_like(mask))
 
-    def critic_by_clamp(real_scores, fake_scores):
-        return (1 - real_scores).clamp(min=0).mean() + (1 + fake_scores).clamp(min=0).mean()
+    def critic_by_indexing(real_scores, fake_scores, hole_patches):
+        fake = fake_scores[hole_patches > 0.5]  # the hole patches' scores, flattened
+        fake_term = (1 + fake).clamp(min=0).mean() if fake.numel() else fake.new_zeros(())
+        return (1 - real_scores).clamp(min=0).mean() + fake_term
 
-    def generator_by_count(fake_scores):
-        return -(fake_scores.sum() / fake_scores.numel())
+    def generator_by_where(fake_scores, hole_patches):
+        count = max(float(hole_patches.sum()), 1.0)
+        return -torch.where(hole_patches > 0.5, fake_scores, 0.0).sum() / count
 
     def boxes_vectorised(mask, size):
         batch, _, height, width = mask.shape
@@ -153,8 +182,8 @@ def test_more_equivalent_answers_pass() -> None:
         return torch.lerp(image, output, mask)
 
     assert _evaluate(ex08.q1, discount_by_erosion).kind is Kind.CORRECT
-    assert _evaluate(ex08.q2, critic_by_clamp).kind is Kind.CORRECT
-    assert _evaluate(ex08.q3, generator_by_count).kind is Kind.CORRECT
+    assert _evaluate(ex08.q2, critic_by_indexing).kind is Kind.CORRECT
+    assert _evaluate(ex08.q3, generator_by_where).kind is Kind.CORRECT
     assert _evaluate(ex08.q4, boxes_vectorised).kind is Kind.CORRECT
     assert _evaluate(ex08.q5, hole_l1_by_count).kind is Kind.CORRECT
     assert _evaluate(ex08.q6, composite_by_lerp).kind is Kind.CORRECT

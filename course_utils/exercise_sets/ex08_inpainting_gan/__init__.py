@@ -2,8 +2,10 @@
 and evaluation, compared with the course engine (:mod:`course_utils.inpainting`).
 
 1. ``spatial_discount`` -- weights gamma**d in the hole (``losses.spatial_discount``).
-2. ``critic_hinge_loss`` -- the critics' hinge loss (``losses.critic_hinge_loss``).
-3. ``generator_hinge_loss`` -- the generator's adversarial loss (``losses.generator_hinge_loss``).
+2. ``masked_critic_loss`` -- the critic's hinge loss with only the hole's patches labelled fake
+   (the engine's ``losses.critic_hinge_loss`` is the unmasked form, a named mistake).
+3. ``masked_generator_loss`` -- the generator's adversarial loss over the hole's patches
+   (the engine's ``losses.generator_hinge_loss`` is the unmasked form).
 4. ``local_boxes`` -- where the local critic looks (``networks.local_boxes``).
 5. ``hole_l1`` -- the evaluation metric, in NumPy (``evaluate.hole_l1``).
 6. ``composite`` -- paste the generated hole into the known image.
@@ -26,7 +28,9 @@ Wrong answers. Each problem declares, as ``wrong_answers``, the code a learner p
 instead of the answer: Euclidean or city-block distances, d = 0 on the border, the discount on
 the wrong side or outside the hole, ``mask[0]`` shared by the batch (discount, crops,
 composite), a fixed gamma, a growing loop that stops too early, hinge margins swapped, missing
-or with the wrong sign, sums instead of means, one mean over both terms, ``.item()`` instead of a
+or with the wrong sign, the hole patches ignored (the lesson's plain loss), inverted, averaged
+over all patches or image by image, 0/0 for a batch without hole patches, the real term masked
+too, the scores masked inside the hinge, sums instead of means, ``.item()`` instead of a
 tensor, crops centred on the centre of mass or not shifted inside the image, the hole L1 over
 the wrong count, float32, inputs changed in place. ``tests/test_exercise_sets.py`` shows each
 is rejected with a message that names its mistake, mostly through a :class:`Mistake` that

@@ -1,107 +1,224 @@
-"""Inpainting GAN, q2 and q3: the hinge losses."""
+"""Inpainting GAN, q2 and q3: hinge losses that label only the hole's patches as fake.
+
+The engine trains with the plain hinge losses (``losses.critic_hinge_loss`` and
+``losses.generator_hinge_loss``): its local critic only ever sees a crop around the hole. A
+patch critic that scores the *whole* completed image also scores patches that see only known
+pixels, which the composite copied from the real image; calling those fake gives the critic
+contradictory targets. So, as in LaMa (Suvorov et al. 2022), the exercises ask for the losses
+in which only the patches that overlap the hole (``hole_patches`` = 1) count as generated. The
+engine's plain losses are what ignoring the mask gives: a named mistake here.
+"""
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from course_utils.checks import Case, FunctionProblem, Mistake, WrongAnswer
 from course_utils.checks.cases import Cases
 from course_utils.checks.stock import common_wrong_answers
-from course_utils.exercise_sets.ex08_inpainting_gan._common import (
-    DTYPE,
-    TOL,
-    torch_cases,
-)
-from course_utils.inpainting import losses
+from course_utils.exercise_sets.ex08_inpainting_gan._common import DTYPE, TOL, torch_cases
 
-# -- q2 and q3: hinge losses ----------------------------------------------------------------------
+# -- the cases -------------------------------------------------------------------------------
 
-
-def _score_specs() -> list[tuple[tuple[int, ...], float, float, str]]:
-    """(scores shape, real offset, fake offset, description) of the loss cases."""
-    return [
-        ((4, 1, 4, 4), 0.0, 0.0, "patch maps, scores around the margins"),
-        ((8,), 0.5, -0.5, "one score per image"),
-        ((3, 1, 5, 7), 0.0, 0.0, "odd-sized patch maps"),
-        ((1,), 0.3, 0.2, "a single score"),
-        ((2, 1, 3, 3), 4.0, -4.0, "a confident critic: every score beyond its margin"),
-        ((2, 1, 3, 3), -3.0, 3.0, "a fooled critic: every score on the wrong side"),
-        ((5, 1, 2, 6), 1.5, -1.5, "mixed"),
-    ]
+#: (scores shape, real offset, fake offset, which patches see the hole, description)
+_SPECS: list[tuple[tuple[int, ...], float, float, str, str]] = [
+    ((4, 1, 4, 4), 0.0, 0.0, "boxes", "patch maps, a different hole per image, one without"),
+    ((8,), 0.5, -0.5, "bits", "one score per image, some images without a hole"),
+    ((3, 1, 5, 7), 0.0, 0.0, "boxes", "odd-sized patch maps"),
+    ((1,), 0.3, 0.2, "all", "a single score"),
+    ((2, 1, 3, 3), 4.0, -4.0, "boxes", "a confident critic: every score beyond its margin"),
+    ((2, 1, 3, 3), -3.0, 3.0, "boxes", "a fooled critic: every score on the wrong side"),
+    ((5, 1, 2, 6), 1.5, -1.5, "boxes", "mixed"),
+    ((3, 1, 4, 4), 0.0, 0.0, "all", "every patch sees the hole"),
+    ((2, 1, 4, 4), 0.0, 0.0, "none", "no patch sees the hole"),
+]
 
 
-def _score_pairs(cases: Cases) -> list[tuple[torch.Tensor, torch.Tensor, str]]:
-    """(real scores, fake scores, description) of the loss cases, drawn by ``cases``."""
-    pairs = []
-    for shape, real_offset, fake_offset, text in _score_specs():
+def _box_map(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
+    """A 0/1 (height, width) map with one random box of ones."""
+    top, left = int(rng.integers(height)), int(rng.integers(width))
+    rows, cols = int(rng.integers(1, height - top + 1)), int(rng.integers(1, width - left + 1))
+    box = np.zeros((height, width))
+    box[top : top + rows, left : left + cols] = 1.0
+    return box
+
+
+def _hole_patches(rng: np.random.Generator, shape: tuple[int, ...], kind: str) -> torch.Tensor:
+    """float64 0/1 of ``shape``: which scores belong to patches that overlap the hole."""
+    if kind in ("all", "none"):
+        return torch.full(shape, 1.0 if kind == "all" else 0.0, dtype=DTYPE)
+    if kind == "bits":
+        bits = rng.permutation(np.arange(shape[0]) % 3 != 0).astype(np.float64)
+        return torch.from_numpy(bits)
+    maps = [_box_map(rng, *shape[2:]) for _ in range(shape[0])]
+    maps[len(maps) // 2] = np.zeros(shape[2:])  # one image whose hole no patch sees
+    return torch.from_numpy(np.stack(maps)[:, None])
+
+
+def _score_triples(cases: Cases) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor, str]]:
+    """(real scores, fake scores, hole patches, description) of the loss cases."""
+    triples = []
+    for shape, real_offset, fake_offset, kind, text in _SPECS:
         real = real_offset + 1.5 * cases.draw(shape)
         fake = fake_offset + 1.5 * cases.draw(shape)
-        pairs.append((real, fake, text))
+        triples.append((real, fake, _hole_patches(cases.rng, shape, kind), text))
     margins = torch.tensor([1.0, -1.0, 1.0, 2.0], dtype=DTYPE)
-    pairs.append((margins, -margins, "scores exactly on the margins"))
-    return pairs
+    triples.append((margins, -margins, torch.ones(4, dtype=DTYPE), "scores exactly on the margins"))
+    return triples
 
 
 def _critic_cases() -> list[Case]:
-    cases = torch_cases(802, "real_scores", "fake_scores")
-    for real, fake, text in _score_pairs(cases):
-        cases.add(real, fake, note=text)
+    cases = torch_cases(802, "real_scores", "fake_scores", "hole_patches")
+    for real, fake, hole, text in _score_triples(cases):
+        cases.add(real, fake, hole, note=text)
     return cases.build()
 
 
-def _critic_reference(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
-    return losses.critic_hinge_loss(real_scores, fake_scores)
+def _generator_cases() -> list[Case]:
+    cases = torch_cases(803, "fake_scores", "hole_patches")
+    for _, fake, hole, text in _score_triples(cases):
+        cases.add(fake, hole, note=text)
+    return cases.build()
 
 
-def _critic_swapped(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
-    return F.relu(1.0 + real_scores).mean() + F.relu(1.0 - fake_scores).mean()
+def _hole_mean(values: torch.Tensor, hole_patches: torch.Tensor) -> torch.Tensor:
+    """Mean of ``values`` over the hole patches, pooled over the batch; 0 if there are none."""
+    return (values * hole_patches).sum() / hole_patches.sum().clamp_min(1.0)
 
 
-def _critic_no_relu(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
-    return (1.0 - real_scores).mean() + (1.0 + fake_scores).mean()
+def _per_image_hole_mean(values: torch.Tensor, hole_patches: torch.Tensor) -> torch.Tensor:
+    """The wrong pooling: a mean over each image's hole patches, then over the images."""
+    if values.dim() == 1:
+        return _hole_mean(values, hole_patches)
+    sums = (values * hole_patches).flatten(1).sum(1)
+    return (sums / hole_patches.flatten(1).sum(1).clamp_min(1.0)).mean()
 
 
-def _critic_sum(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
-    return F.relu(1.0 - real_scores).sum() + F.relu(1.0 + fake_scores).sum()
+# -- q2: the critic ------------------------------------------------------------------------------
 
 
-def _critic_one_mean(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
-    terms = torch.cat([F.relu(1.0 - real_scores).flatten(), F.relu(1.0 + fake_scores).flatten()])
-    return terms.mean()
+def _critic_reference(real_scores, fake_scores, hole_patches):
+    return F.relu(1.0 - real_scores).mean() + _hole_mean(F.relu(1.0 + fake_scores), hole_patches)
 
 
-def _critic_no_margin(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
-    return F.relu(-real_scores).mean() + F.relu(fake_scores).mean()
+def _critic_unmasked(real_scores, fake_scores, hole_patches):
+    return F.relu(1.0 - real_scores).mean() + F.relu(1.0 + fake_scores).mean()
 
 
-def _critic_fake_sign(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
-    return F.relu(1.0 - real_scores).mean() + F.relu(1.0 - fake_scores).mean()
+def _critic_over_all(real_scores, fake_scores, hole_patches):
+    fake_term = (F.relu(1.0 + fake_scores) * hole_patches).sum() / hole_patches.numel()
+    return F.relu(1.0 - real_scores).mean() + fake_term
 
 
-def _wa_critic_item(real_scores, fake_scores):
-    return (F.relu(1.0 - real_scores).mean() + F.relu(1.0 + fake_scores).mean()).item()
+def _critic_unguarded(real_scores, fake_scores, hole_patches):
+    fake_term = (F.relu(1.0 + fake_scores) * hole_patches).sum() / hole_patches.sum()
+    return F.relu(1.0 - real_scores).mean() + fake_term
 
 
-def _wa_critic_float32(real_scores, fake_scores):
-    return _critic_reference(real_scores.float(), fake_scores.float())
+def _critic_inverted(real_scores, fake_scores, hole_patches):
+    return _critic_reference(real_scores, fake_scores, 1.0 - hole_patches)
 
+
+def _critic_real_masked(real_scores, fake_scores, hole_patches):
+    real_term = _hole_mean(F.relu(1.0 - real_scores), hole_patches)
+    return real_term + _hole_mean(F.relu(1.0 + fake_scores), hole_patches)
+
+
+def _critic_scores_masked(real_scores, fake_scores, hole_patches):
+    return F.relu(1.0 - real_scores).mean() + F.relu(1.0 + fake_scores * hole_patches).mean()
+
+
+def _critic_per_image(real_scores, fake_scores, hole_patches):
+    fake_term = _per_image_hole_mean(F.relu(1.0 + fake_scores), hole_patches)
+    return F.relu(1.0 - real_scores).mean() + fake_term
+
+
+def _critic_swapped(real_scores, fake_scores, hole_patches):
+    return F.relu(1.0 + real_scores).mean() + _hole_mean(F.relu(1.0 - fake_scores), hole_patches)
+
+
+def _critic_no_relu(real_scores, fake_scores, hole_patches):
+    return (1.0 - real_scores).mean() + _hole_mean(1.0 + fake_scores, hole_patches)
+
+
+def _critic_no_margin(real_scores, fake_scores, hole_patches):
+    return F.relu(-real_scores).mean() + _hole_mean(F.relu(fake_scores), hole_patches)
+
+
+def _critic_fake_sign(real_scores, fake_scores, hole_patches):
+    return F.relu(1.0 - real_scores).mean() + _hole_mean(F.relu(1.0 - fake_scores), hole_patches)
+
+
+def _critic_sum(real_scores, fake_scores, hole_patches):
+    return F.relu(1.0 - real_scores).sum() + (F.relu(1.0 + fake_scores) * hole_patches).sum()
+
+
+def _wa_critic_item(real_scores, fake_scores, hole_patches):
+    return _critic_reference(real_scores, fake_scores, hole_patches).item()
+
+
+def _wa_critic_float32(real_scores, fake_scores, hole_patches):
+    return _critic_reference(real_scores.float(), fake_scores.float(), hole_patches.float())
+
+
+_IGNORED = (
+    "the mask is ignored: every generated patch is called fake, also the ones that see only "
+    "known pixels (copies of the real image). Only the patches with hole_patches = 1 count."
+)
+_OVER_ALL = (
+    "the generated term is divided by the number of all patches: it is a mean over the hole "
+    "patches only, so divide by how many there are."
+)
+_UNGUARDED = (
+    "a batch in which no patch sees the hole gives 0 / 0 = NaN: with no hole patches the "
+    "generated term is 0 (divide by at least 1)."
+)
+_INVERTED = (
+    "the mask is the wrong way round: hole_patches = 1 marks the patches that overlap the hole, "
+    "the ones to count."
+)
+_SUMMED = (
+    "the scores are summed, not averaged: the loss would then grow with the batch and the "
+    "size of the critic's score map."
+)
+_PER_IMAGE = (
+    "the hole patches were averaged image by image, then over the images: pool every hole "
+    "patch of the batch in one mean (images with large holes weigh more)."
+)
 
 q2 = FunctionProblem(
     "q2",
-    "critic_hinge_loss",
+    "masked_critic_loss",
     _critic_reference,
     _critic_cases,
     **TOL,
     hints=[
-        "The critic is rewarded for scoring real images above +1 and generated ones below -1; "
-        "a score already beyond its margin costs nothing. Each term is a hinge, "
-        "max(0, margin violation), averaged over all the scores of its kind.",
-        "Two terms: the mean of relu(1 - real score) and the mean of relu(1 + fake score). "
-        "`F.relu` (or `clamp_min(0)`) and `.mean()` over every element; return a 0-d tensor, "
-        "not a Python float (the loss must stay differentiable).",
+        "Real images have no hole, so every real score is a real patch: that term is the "
+        "lesson's, max(0, 1 - D(x)) averaged over all of them. The generated term is a hinge "
+        "max(0, 1 + D(x_hat)) averaged over the hole patches only.",
+        "A mean over a subset: multiply by the 0/1 hole_patches, sum, and divide by the number "
+        "of hole patches, clamped to at least 1 (`clamp_min(1.0)`) for a batch without any. "
+        "Return a 0-d tensor, not a Python float.",
     ],
     mistakes=[
+        Mistake(_IGNORED, _critic_unmasked),
+        Mistake(_OVER_ALL, _critic_over_all),
+        Mistake(_UNGUARDED, _critic_unguarded),
+        Mistake(_INVERTED, _critic_inverted),
+        Mistake(
+            "the real term was masked too: a real image has no hole, so every real patch is "
+            "real and its term is a mean over all the real scores.",
+            _critic_real_masked,
+        ),
+        Mistake(
+            "the scores were multiplied by the mask inside the hinge: a known patch then scores "
+            "0 and still pays max(0, 1 + 0) = 1. Mask the hinge's value, not the score.",
+            _critic_scores_masked,
+        ),
+        Mistake(_PER_IMAGE, _critic_per_image),
+        Mistake(_SUMMED, _critic_sum),
         Mistake(
             "the margins are the wrong way round: this loss rewards the critic for scoring "
             "generated images high and real ones low.",
@@ -113,32 +230,27 @@ q2 = FunctionProblem(
             _critic_no_relu,
         ),
         Mistake(
-            "the scores are summed, not averaged: the loss would then grow with the batch "
-            "and the size of the critic's score map.",
-            _critic_sum,
-        ),
-        Mistake(
-            "one mean was taken over the real and the generated terms together: the loss is "
-            "the mean of the real term plus the mean of the generated term (each averaged on "
-            "its own).",
-            _critic_one_mean,
-        ),
-        Mistake(
             "the margins are missing: the hinge is max(0, 1 - D(x)) for real and "
-            "max(0, 1 + D(x_hat)) for generated images, not max(0, -D(x)) and max(0, D(x_hat)).",
+            "max(0, 1 + D(x_hat)) for generated patches, not max(0, -D(x)) and max(0, D(x_hat)).",
             _critic_no_margin,
         ),
         Mistake(
-            "the generated images' term has the wrong sign: it should punish generated images "
+            "the generated patches' term has the wrong sign: it should punish generated patches "
             "scored above -1, i.e. max(0, 1 + D(x_hat)).",
             _critic_fake_sign,
         ),
     ],
     wrong_answers=[
-        WrongAnswer("margins swapped", _critic_swapped, "wrong way round"),
-        WrongAnswer("no relu", _critic_no_relu, "hinge is missing"),
+        WrongAnswer("the lesson's loss, mask ignored", _critic_unmasked, "mask is ignored"),
+        WrongAnswer("divides by all patches", _critic_over_all, "number of all patches"),
+        WrongAnswer("no guard for an empty hole", _critic_unguarded, "NaN"),
+        WrongAnswer("mask inverted", _critic_inverted, "mask is the wrong way"),
+        WrongAnswer("real term masked too", _critic_real_masked, "real term was masked"),
+        WrongAnswer("scores masked inside the hinge", _critic_scores_masked, "inside the hinge"),
+        WrongAnswer("per-image means", _critic_per_image, "image by image"),
         WrongAnswer("sums instead of means", _critic_sum, "summed"),
-        WrongAnswer("one mean over both terms", _critic_one_mean, "one mean"),
+        WrongAnswer("margins swapped", _critic_swapped, "margins are the wrong way"),
+        WrongAnswer("no relu", _critic_no_relu, "hinge is missing"),
         WrongAnswer("hinges at 0 instead of +-1", _critic_no_margin, "margins are missing"),
         WrongAnswer("fake term max(0, 1 - D)", _critic_fake_sign, "wrong sign"),
         WrongAnswer("returns loss.item()", _wa_critic_item, "tensor"),
@@ -148,58 +260,78 @@ q2 = FunctionProblem(
 )
 
 
-def _generator_cases() -> list[Case]:
-    cases = torch_cases(803, "fake_scores")
-    for _, fake, text in _score_pairs(cases):
-        cases.add(fake, note=text)
-    return cases.build()
+# -- q3: the generator ---------------------------------------------------------------------------
 
 
-def _generator_reference(fake_scores: torch.Tensor) -> torch.Tensor:
-    return losses.generator_hinge_loss(fake_scores)
+def _generator_reference(fake_scores, hole_patches):
+    return -_hole_mean(fake_scores, hole_patches)
 
 
-def _generator_plus(fake_scores: torch.Tensor) -> torch.Tensor:
-    return fake_scores.mean()
+def _generator_unmasked(fake_scores, hole_patches):
+    return -fake_scores.mean()
 
 
-def _generator_hinge(fake_scores: torch.Tensor) -> torch.Tensor:
-    return F.relu(1.0 - fake_scores).mean()
+def _generator_over_all(fake_scores, hole_patches):
+    return -(fake_scores * hole_patches).sum() / hole_patches.numel()
 
 
-def _generator_sum(fake_scores: torch.Tensor) -> torch.Tensor:
-    return -fake_scores.sum()
+def _generator_unguarded(fake_scores, hole_patches):
+    return -(fake_scores * hole_patches).sum() / hole_patches.sum()
 
 
-def _generator_critic_term(fake_scores: torch.Tensor) -> torch.Tensor:
-    return F.relu(1.0 + fake_scores).mean()
+def _generator_inverted(fake_scores, hole_patches):
+    return -_hole_mean(fake_scores, 1.0 - hole_patches)
 
 
-def _generator_with_one(fake_scores: torch.Tensor) -> torch.Tensor:
-    return (1.0 - fake_scores).mean()
+def _generator_per_image(fake_scores, hole_patches):
+    return -_per_image_hole_mean(fake_scores, hole_patches)
 
 
-def _wa_generator_item(fake_scores):
-    return -fake_scores.mean().item()
+def _generator_plus(fake_scores, hole_patches):
+    return _hole_mean(fake_scores, hole_patches)
 
 
-def _wa_generator_float32(fake_scores):
-    return -fake_scores.float().mean()
+def _generator_hinge(fake_scores, hole_patches):
+    return _hole_mean(F.relu(1.0 - fake_scores), hole_patches)
+
+
+def _generator_critic_term(fake_scores, hole_patches):
+    return _hole_mean(F.relu(1.0 + fake_scores), hole_patches)
+
+
+def _generator_sum(fake_scores, hole_patches):
+    return -(fake_scores * hole_patches).sum()
+
+
+def _wa_generator_item(fake_scores, hole_patches):
+    return _generator_reference(fake_scores, hole_patches).item()
+
+
+def _wa_generator_float32(fake_scores, hole_patches):
+    return _generator_reference(fake_scores.float(), hole_patches.float())
 
 
 q3 = FunctionProblem(
     "q3",
-    "generator_hinge_loss",
+    "masked_generator_loss",
     _generator_reference,
     _generator_cases,
     **TOL,
     hints=[
-        "The generator wants the critic to score its images as high as possible, so its "
-        "loss decreases as the fake scores increase. In the hinge formulation the "
-        "generator's loss has no margin at all.",
-        "The loss is minus the mean of the fake scores: no relu, no constant. Return a 0-d tensor.",
+        "The generator wants the critic to score its hole patches as high as possible, so its "
+        "loss falls as those scores rise. In the hinge formulation it has no margin and no "
+        "relu; patches that see only known pixels do not count (the generator made none of "
+        "their pixels).",
+        "Minus the mean of the fake scores over the hole patches: multiply by hole_patches, "
+        "sum, divide by the number of hole patches clamped to at least 1. Return a 0-d tensor.",
     ],
     mistakes=[
+        Mistake(_IGNORED, _generator_unmasked),
+        Mistake(_OVER_ALL, _generator_over_all),
+        Mistake(_UNGUARDED, _generator_unguarded),
+        Mistake(_INVERTED, _generator_inverted),
+        Mistake(_PER_IMAGE, _generator_per_image),
+        Mistake(_SUMMED, _generator_sum),
         Mistake(
             "the sign is wrong: minimising this would push the fake scores down, helping the "
             "critic instead of fooling it.",
@@ -212,28 +344,21 @@ q3 = FunctionProblem(
             _generator_hinge,
         ),
         Mistake(
-            "the scores are summed, not averaged: the loss would then grow with the batch "
-            "and the size of the critic's score map.",
-            _generator_sum,
-        ),
-        Mistake(
-            "this is the critic's term for generated images: the generator wants the opposite, "
+            "this is the critic's term for generated patches: the generator wants the opposite, "
             "a loss that falls as the fake scores rise, without any margin.",
             _generator_critic_term,
         ),
-        Mistake(
-            "a constant 1 was added (a margin without the hinge): the generator's loss is just "
-            "minus the mean fake score. A constant does not change the gradient, but it is "
-            "not the loss that is logged and compared.",
-            _generator_with_one,
-        ),
     ],
     wrong_answers=[
+        WrongAnswer("the lesson's loss, mask ignored", _generator_unmasked, "mask is ignored"),
+        WrongAnswer("divides by all patches", _generator_over_all, "number of all patches"),
+        WrongAnswer("no guard for an empty hole", _generator_unguarded, "NaN"),
+        WrongAnswer("mask inverted", _generator_inverted, "mask is the wrong way"),
+        WrongAnswer("per-image means", _generator_per_image, "image by image"),
+        WrongAnswer("sum instead of mean", _generator_sum, "summed"),
         WrongAnswer("+mean instead of -mean", _generator_plus, "sign is wrong"),
         WrongAnswer("relu(1 - D) like the critic", _generator_hinge, "hinge on the fake scores"),
-        WrongAnswer("sum instead of mean", _generator_sum, "summed"),
         WrongAnswer("the critic's fake term", _generator_critic_term, "critic's term"),
-        WrongAnswer("(1 - D).mean()", _generator_with_one, "constant 1"),
         WrongAnswer("returns loss.item()", _wa_generator_item, "tensor"),
         WrongAnswer("computed in float32", _wa_generator_float32, "float32"),
         *common_wrong_answers(_generator_reference, transposed=False),
