@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from course_utils.conv.registry import CONV_METHODS, WINOGRAD_TILE
 from course_utils.conv.registry import LOOPS_MAX_MACS as LOOPS_MAX_MACS  # re-exported
 from course_utils.conv.unfold import conv2d_unfold
-from course_utils.conv.winograd import conv2d_winograd, transform_filters
+from course_utils.conv.winograd import conv2d_winograd
 from course_utils.shootout.problems import LayerShape
 
 # ---------------------------------------------------------------------------------------
@@ -83,9 +83,10 @@ def applicable_methods(shape: LayerShape, methods: Iterable[str] = METHOD_NAMES)
 def prepare_call(method: str, shape: LayerShape, x: np.ndarray, w: np.ndarray) -> Callable[[], Any]:
     """A zero-argument callable that runs ``method`` once on (x, w) -- the part that is timed.
 
-    Set-up that a real layer does once is done here, outside the timed call: torch tensors
-    are created (sharing memory with x and w), Winograd's filters are transformed with
-    :func:`transform_filters`. Raises ``ValueError`` when the method does not apply.
+    Only the torch tensors (sharing memory with x and w) are made here, outside the timed
+    call. Every method gets the raw weights: Winograd's filter transform is part of its call
+    (its cache reuses the transform only while the weights are unchanged, as a layer's are
+    between calls). Raises ``ValueError`` when the method does not apply.
     """
     reason = not_applicable_reason(shape, method)
     if reason is not None:
@@ -94,8 +95,7 @@ def prepare_call(method: str, shape: LayerShape, x: np.ndarray, w: np.ndarray) -
     if method in ("loops", "direct", "fft", "im2col"):
         return partial(CONV_METHODS[method].function, x, w, **geometry)
     if method == "winograd":
-        filters = transform_filters(w, WINOGRAD_TILE, dtype=x.dtype)
-        return partial(conv2d_winograd, x, filters, padding=shape.padding)
+        return partial(conv2d_winograd, x, w, padding=shape.padding, m=WINOGRAD_TILE)
     tx, tw = torch.from_numpy(x), torch.from_numpy(w)
     if method == "unfold":
         return partial(conv2d_unfold, tx, tw, **geometry)

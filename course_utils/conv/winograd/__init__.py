@@ -37,6 +37,7 @@ Modules:
 
 - :mod:`.algebra` -- the exact transforms (AT, G, BT), the filter transform, the count
 - :mod:`.plan`    -- argument checks, tile grid, batch chunks, when to use threads
+- :mod:`.cache`   -- transformed filters reused between calls while the weights are unchanged
 - :mod:`.kernel`  -- the pipeline (:func:`conv2d_winograd`) and its stage profile
 """
 
@@ -49,6 +50,7 @@ from course_utils.conv.winograd.algebra import (
     transform_filters,
     winograd_transforms,
 )
+from course_utils.conv.winograd.cache import clear_filter_cache, filter_cache_info
 from course_utils.conv.winograd.kernel import conv2d_winograd, profile_winograd
 from course_utils.conv.winograd.plan import (
     CHUNK_BYTES,
@@ -71,7 +73,9 @@ __all__ = [
     "WinogradFilters",
     "batch_chunks",
     "chunk_layout",
+    "clear_filter_cache",
     "conv2d_winograd",
+    "filter_cache_info",
     "multiplication_count",
     "profile_winograd",
     "transform_filters",

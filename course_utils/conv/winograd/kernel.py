@@ -72,7 +72,9 @@ def conv2d_winograd(
     - x: input, shape (N, C, H, W) or unbatched (C, H, W); float32 stays float32,
       anything with float64 gives float64, integers become float64
     - w: filters (K, C, r, r), or a WinogradFilters from transform_filters (then the
-      filter transform is skipped; its dtype must be the call's)
+      filter transform is skipped; its dtype must be the call's). Raw filters are
+      transformed on the first call and reused by later calls only while the array keeps
+      the same values (:mod:`course_utils.conv.winograd.cache` compares them each time)
     - bias (or its former name b): optional bias, shape (K,)
     - stride: must be 1 (Winograd tiles are dense); dilation: must be 1;
       groups: must be 1 (``course_utils.conv.conv2d`` runs grouped convolutions);

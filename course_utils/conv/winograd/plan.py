@@ -25,7 +25,8 @@ from course_utils.conv._validate import (
     reject_setting,
     tile_grid,
 )
-from course_utils.conv.winograd.algebra import WinogradFilters, transform_filters
+from course_utils.conv.winograd.algebra import WinogradFilters
+from course_utils.conv.winograd.cache import prepared_filters
 
 __all__ = [
     "CHUNK_BYTES",
@@ -146,8 +147,8 @@ def _prepare(
     method: str = "conv2d_winograd",
 ) -> tuple[WinogradFilters, _Plan, ConvArgs]:
     """Validate the arguments (:func:`course_utils.conv._validate.normalize_conv_args`),
-    transform raw filters, and plan the tile grid. Returns (filters, plan, args); the
-    arrays to use are ``args.x`` (N, C, H, W) and ``args.b``."""
+    transform raw filters (or reuse them, :mod:`.cache`), and plan the tile grid. Returns
+    (filters, plan, args); the arrays to use are ``args.x`` (N, C, H, W) and ``args.b``."""
     stand_in = w
     if isinstance(w, WinogradFilters):
         if m is not None and m != w.m:
@@ -168,7 +169,7 @@ def _prepare(
             )
         filters = w
     else:
-        filters = transform_filters(args.w, 4 if m is None else m, dtype=args.dtype)
+        filters = prepared_filters(args.w, 4 if m is None else m, args.dtype)
     return filters, _plan(args.x.shape, args.padding, args.out_hw, filters.m, filters.r), args
 
 

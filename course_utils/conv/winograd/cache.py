@@ -1,0 +1,70 @@
+"""Transformed filters kept between calls, reused only when the weights did not change.
+
+A network transforms its filters ``U = G g G^T`` once, when it is loaded; a call
+``conv2d_winograd(x, w)`` with raw weights does it on every call. To compare honestly with
+``torch.nn.functional.conv2d`` (which also gets raw weights) and still not redo the work for a
+layer's unchanged weights, :func:`prepared_filters` keeps the filters of the last few weight
+arrays together with a copy of those weights, and returns them only when the array at hand
+has the same memory, shape and dtype **and** the same values as the copy (one element-wise
+comparison of K*C*r*r numbers, far fewer than the convolution's N*K*C*r*r*H*W
+multiply-adds). Any change of the weights, in place or not, makes the next call transform
+them again.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+from course_utils.conv.winograd.algebra import WinogradFilters, transform_filters
+
+__all__ = ["FILTER_CACHE_BYTES", "clear_filter_cache", "filter_cache_info", "prepared_filters"]
+
+#: At most this many bytes of weights copies and transformed filters are kept.
+FILTER_CACHE_BYTES = 256 * 2**20
+
+_Key = tuple[int, tuple[int, ...], str, int, str]
+_cache: OrderedDict[_Key, tuple[np.ndarray, WinogradFilters]] = OrderedDict()
+_lock = threading.Lock()
+_counts = {"hits": 0, "misses": 0}
+
+
+def _entry_bytes(weights: np.ndarray, filters: WinogradFilters) -> int:
+    return weights.nbytes + 2 * filters.U.nbytes  # U and its GEMM layout UT
+
+
+def prepared_filters(w: np.ndarray, m: int, dtype: np.dtype) -> WinogradFilters:
+    """``transform_filters(w, m, dtype)``, or the same filters from an earlier call when
+    ``w`` is the same array with the same values (see the module's doc)."""
+    key = (w.__array_interface__["data"][0], w.shape, w.dtype.str, m, np.dtype(dtype).str)
+    with _lock:
+        hit = _cache.get(key)
+        if hit is not None and np.array_equal(hit[0], w):
+            _cache.move_to_end(key)
+            _counts["hits"] += 1
+            return hit[1]
+    filters = transform_filters(w, m, dtype=dtype)
+    entry = (w.copy(), filters)
+    with _lock:
+        _counts["misses"] += 1
+        _cache[key] = entry
+        _cache.move_to_end(key)
+        while sum(_entry_bytes(*e) for e in _cache.values()) > FILTER_CACHE_BYTES:
+            _cache.popitem(last=False)  # the least recently used first (maybe this one)
+    return filters
+
+
+def clear_filter_cache() -> None:
+    """Forget every kept filter (the next call of each layer transforms its weights)."""
+    with _lock:
+        _cache.clear()
+        _counts.update(hits=0, misses=0)
+
+
+def filter_cache_info() -> dict[str, int]:
+    """Hits, misses (transforms), kept entries and their bytes since the last clear."""
+    with _lock:
+        kept = sum(_entry_bytes(*e) for e in _cache.values())
+        return {**_counts, "entries": len(_cache), "bytes": kept}
