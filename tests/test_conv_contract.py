@@ -217,3 +217,15 @@ def test_geometry_and_tile_grid() -> None:
     assert chunk_layout((1, 3, 9, 9), 2, "same", 8) == chunk_layout((1, 3, 9, 9), 2, 1, 8)
     with pytest.raises(ValueError, match="m must be >= 1"):
         tile_grid((4, 4), 0)
+
+
+def test_every_method_docstring_states_the_whole_contract() -> None:
+    """The contract's text is written once (conv/_docs.py) and filled into each docstring."""
+    from course_utils.conv import conv2d_direct, conv2d_fft, conv2d_im2col, conv2d_loops
+    from course_utils.conv._docs import CONTRACT_INPUTS, CONTRACT_RETURNS
+
+    for method in (conv2d_loops, conv2d_direct, conv2d_fft, conv2d_im2col):
+        doc = method.__doc__
+        assert "{contract" not in doc, method.__name__
+        for text in (CONTRACT_INPUTS, CONTRACT_RETURNS):
+            assert "\n".join("    " + line for line in text.splitlines()) in doc

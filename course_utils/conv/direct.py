@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from course_utils.conv._docs import with_contract
 from course_utils.conv._validate import ConvArgs, normalize_conv_args
 from course_utils.conv.loops import pad2d
 
@@ -75,6 +76,7 @@ def _shift_add_channels(xpad: np.ndarray, args: ConvArgs, out: np.ndarray) -> No
             flat_out += np.matmul(taps[u, v], flat_window)  # (K, C) @ (N, C, L) -> (N, K, L)
 
 
+@with_contract
 def conv2d_direct(
     x: np.ndarray,
     w: np.ndarray,
@@ -93,17 +95,9 @@ def conv2d_direct(
     input channel a step is a scaled add; with several it is a ``(K, C)`` matrix product.
 
     Inputs:
-    - x: input of shape (N, C, H, W), (C, H, W), or (H, W) for one single-channel image.
-    - w: weights of shape (K, C, kh, kw), or (kh, kw) when ``x`` is 2-D.
-    - bias (or its former name b): optional bias of shape (K,) (a scalar or shape (1,)
-      for 2-D inputs).
-    - stride, padding, dilation: int or pair ``(vertical, horizontal)``; stride and
-      dilation >= 1, padding >= 0 (zeros on both sides), ``"valid"`` or ``"same"``
-      (stride 1, as in torch).
-    - groups: 1 only (``course_utils.conv.conv2d`` runs grouped convolutions).
+    {contract_inputs}
 
-    Returns ``out`` of shape (N, K, Ho, Wo) ((K, Ho, Wo) or (Ho, Wo) for 3-D or 2-D x), where
-    ``Ho = floor((H + 2*ph - dh*(kh - 1) - 1) / sh) + 1`` (same for ``Wo``).
+    {contract_returns}
     The dtype is float32 if all inputs are float32, float64 otherwise (integers are
     converted to float64). Raises ``ValueError`` for inconsistent shapes or arguments.
 

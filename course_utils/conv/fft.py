@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import scipy.fft
 
+from course_utils.conv._docs import with_contract
 from course_utils.conv._validate import ConvArgs, normalize_conv_args
 
 __all__ = ["conv2d_fft", "fft_lengths"]
@@ -128,6 +129,7 @@ def _inverse_kept(
     return y[..., : sw * (out_w - 1) + 1 : sw]
 
 
+@with_contract
 def conv2d_fft(
     x: np.ndarray,
     w: np.ndarray,
@@ -149,23 +151,15 @@ def conv2d_fft(
     Worth it for large kernels: the cost does not grow with ``kh * kw``.
 
     Inputs:
-    - x: input of shape (N, C, H, W), (C, H, W), or (H, W) for one single-channel image.
-    - w: weights of shape (K, C, kh, kw), or (kh, kw) when ``x`` is 2-D.
-    - bias (or its former name b): optional bias of shape (K,) (a scalar or shape (1,)
-      for 2-D inputs).
-    - stride, padding, dilation: int or pair ``(vertical, horizontal)``; stride and
-      dilation >= 1, padding >= 0 (zeros on both sides), ``"valid"`` or ``"same"``
-      (stride 1, as in torch).
-    - groups: 1 only (``course_utils.conv.conv2d`` runs grouped convolutions).
+    {contract_inputs}
     - workers: threads for ``scipy.fft`` (None: the ``scipy.fft.set_workers`` default).
 
-    Returns ``out`` of shape (N, K, Ho, Wo) ((K, Ho, Wo) or (Ho, Wo) for 3-D or 2-D x), where
-    ``Ho = floor((H + 2*ph - dh*(kh - 1) - 1) / sh) + 1`` (same for ``Wo``). The dtype is
-    float32 if all inputs are float32 (transforms in complex64), float64 otherwise
-    (integers are converted to float64). The result may be a view into the slightly larger
-    inverse-transform array (as in ``scipy.signal.fftconvolve``). Round-off is of order
-    ``eps * log2(L) * ||x|| * ||w||`` -- larger than the direct method's on small outputs
-    that sit next to large ones.
+    {contract_returns}
+    The dtype is float32 if all inputs are float32 (transforms in complex64), float64
+    otherwise (integers are converted to float64). The result may be a view into the
+    slightly larger inverse-transform array (as in ``scipy.signal.fftconvolve``). Round-off
+    is of order ``eps * log2(L) * ||x|| * ||w||`` -- larger than the direct method's on
+    small outputs that sit next to large ones.
 
     >>> out = conv2d_fft(np.ones((8, 8)), np.ones((3, 3)), padding=1)
     >>> out.shape, round(float(out[0, 0]), 6), round(float(out[4, 4]), 6)

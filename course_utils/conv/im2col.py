@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from course_utils.conv._docs import with_contract
 from course_utils.conv._validate import (
     ConvArgs,
     WindowArgs,
@@ -230,6 +231,7 @@ def _images_per_block(bytes_per_image: int, num_images: int, batch_chunk: int | 
     return min(batch_chunk, num_images)
 
 
+@with_contract
 def conv2d_im2col(
     x: np.ndarray,
     w: np.ndarray,
@@ -251,19 +253,12 @@ def conv2d_im2col(
     ``batch_chunk=N`` gives the textbook single product for the whole batch.
 
     Inputs:
-    - x: input of shape (N, C, H, W), (C, H, W), or (H, W) for one single-channel image.
-    - w: weights of shape (K, C, kh, kw), or (kh, kw) when ``x`` is 2-D.
-    - bias (or its former name b): optional bias of shape (K,) (a scalar or shape (1,)
-      for 2-D inputs).
-    - stride, padding, dilation: int or pair ``(vertical, horizontal)``; stride and
-      dilation >= 1, padding >= 0 (zeros on both sides), ``"valid"`` or ``"same"``
-      (stride 1, as in torch).
-    - groups: 1 only (``course_utils.conv.conv2d`` runs grouped convolutions).
+    {contract_inputs}
     - batch_chunk: images per patch matrix (positive int) or None (automatic).
 
-    Returns ``out`` of shape (N, K, Ho, Wo) ((K, Ho, Wo) or (Ho, Wo) for 3-D or 2-D x), where
-    ``Ho = floor((H + 2*ph - dh*(kh - 1) - 1) / sh) + 1`` (same for ``Wo``). The dtype is
-    float32 if all inputs are float32, float64 otherwise (integers become float64).
+    {contract_returns}
+    The dtype is float32 if all inputs are float32, float64 otherwise (integers become
+    float64).
     Extra memory: ``batch_chunk * C*kh*kw * Ho*Wo`` values for the patch matrix.
 
     >>> x, w = np.ones((2, 3, 5, 5)), np.ones((4, 3, 3, 3))

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from course_utils.conv._docs import with_contract
 from course_utils.conv._validate import _check_int, normalize_conv_args, pair
 
 __all__ = ["conv2d_loops", "dilate_kernel", "pad2d"]
@@ -88,6 +89,7 @@ def dilate_kernel(w: np.ndarray, dilation: Any) -> np.ndarray:
     return out
 
 
+@with_contract
 def conv2d_loops(
     x: np.ndarray,
     w: np.ndarray,
@@ -106,17 +108,9 @@ def conv2d_loops(
     multiply-add); use it on small inputs, as a reference.
 
     Inputs:
-    - x: input of shape (N, C, H, W), (C, H, W), or (H, W) for one single-channel image.
-    - w: weights of shape (K, C, kh, kw), or (kh, kw) when ``x`` is 2-D.
-    - bias (or its former name b): optional bias of shape (K,) (a scalar or shape (1,)
-      for 2-D inputs).
-    - stride, padding, dilation: int or pair ``(vertical, horizontal)``; stride and
-      dilation >= 1, padding >= 0 (zeros on both sides), ``"valid"`` or ``"same"``
-      (stride 1, as in torch).
-    - groups: 1 only (``course_utils.conv.conv2d`` runs grouped convolutions).
+    {contract_inputs}
 
-    Returns ``out`` of shape (N, K, Ho, Wo) ((K, Ho, Wo) or (Ho, Wo) for 3-D or 2-D x), where
-    ``Ho = floor((H + 2*ph - dh*(kh - 1) - 1) / sh) + 1`` (same for ``Wo``).
+    {contract_returns}
     The dtype is float32 if all inputs are float32, float64 otherwise (integers are
     converted to float64). Raises ``ValueError`` for inconsistent shapes or arguments.
 
