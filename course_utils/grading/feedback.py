@@ -25,13 +25,10 @@ from course_utils.grading.pages import OUTCOME_STYLE, esc, inline_markup, outcom
 from course_utils.grading.results import ExerciseGrade, NotebookGrade
 from course_utils.grading.roster import (
     StudentRecord,
-    class_roster,
-    exercise_columns,
     number,
-    present_sets,
     record_points,
+    students_with_files,
 )
-from course_utils.grading.students import student_file_names
 
 __all__ = ["feedback_html", "feedback_markdown", "write_feedback"]
 
@@ -197,14 +194,11 @@ def write_feedback(
 ) -> list[Path]:
     """Write ``<student>.html`` and ``<student>.md`` for every student into ``directory``
     (created if needed); returns the paths written."""
-    chosen = list(sets) if sets is not None else present_sets(grades)
-    columns = exercise_columns(grades, chosen)
-    roster = class_roster(grades, chosen)
-    names = student_file_names(r.student for r in roster)
+    columns, students = students_with_files(grades, sets)
     folder = ensure_directory(directory)
     written = []
-    for record in roster:
-        stem = folder / names[record.student]
+    for record, file_name in students:
+        stem = folder / file_name
         html_text = feedback_html(record, columns, include_notes)
         written.append(atomic_write_text(stem.with_name(stem.name + ".html"), html_text))
         md_text = feedback_markdown(record, columns, include_notes)

@@ -34,12 +34,9 @@ from course_utils.grading.files import atomic_write_text, ensure_directory
 from course_utils.grading.results import CORRECT, ExerciseGrade, NotebookGrade
 from course_utils.grading.roster import (
     StudentRecord,
-    class_roster,
-    exercise_columns,
     number,
-    present_sets,
+    students_with_files,
 )
-from course_utils.grading.students import student_file_names
 
 __all__ = ["exercise_text", "gradescope_results", "write_gradescope"]
 
@@ -113,14 +110,11 @@ def write_gradescope(
     grades: Sequence[NotebookGrade], directory: str | Path, sets: Sequence[str] | None = None
 ) -> list[Path]:
     """Write ``directory/<student>/results.json`` for every student; returns the paths."""
-    chosen = list(sets) if sets is not None else present_sets(grades)
-    columns = exercise_columns(grades, chosen)
-    roster = class_roster(grades, chosen)
-    names = student_file_names(r.student for r in roster)
+    columns, students = students_with_files(grades, sets)
     root = ensure_directory(directory)
     written = []
-    for record in roster:
-        folder = ensure_directory(root / names[record.student])
+    for record, file_name in students:
+        folder = ensure_directory(root / file_name)
         text = json.dumps(gradescope_results(record, columns), indent=2, ensure_ascii=False)
         written.append(atomic_write_text(folder / "results.json", text + "\n"))
     return written

@@ -25,8 +25,16 @@ from dataclasses import dataclass, field
 
 from course_utils.grading.results import NotebookGrade
 from course_utils.grading.sets import set_labels
+from course_utils.grading.students import student_file_names
 
-__all__ = ["StudentRecord", "class_roster", "exercise_columns", "number", "present_sets"]
+__all__ = [
+    "StudentRecord",
+    "class_roster",
+    "exercise_columns",
+    "number",
+    "present_sets",
+    "students_with_files",
+]
 
 
 @dataclass
@@ -119,6 +127,17 @@ def class_roster(
     for grade in grades:
         by_student.setdefault(grade.student, []).append(grade)
     return [_record(s, by_student[s], chosen) for s in sorted(by_student)]
+
+
+def students_with_files(
+    grades: Sequence[NotebookGrade], sets: Sequence[str] | None = None
+) -> tuple[dict[str, list[tuple[str, float]]], list[tuple[StudentRecord, str]]]:
+    """What every per-student writer needs: the exercise columns of the chosen sets (default:
+    those present) and each student's record with a file-system-safe, unique file name."""
+    chosen = list(sets) if sets is not None else present_sets(grades)
+    roster = class_roster(grades, chosen)
+    names = student_file_names(r.student for r in roster)
+    return exercise_columns(grades, chosen), [(r, names[r.student]) for r in roster]
 
 
 def record_points(
