@@ -17,7 +17,14 @@ from skimage import io
 
 from course_utils.inpainting.__main__ import main as cli_main
 from course_utils.inpainting.masks import mixed_mask
-from course_utils.inpainting.models import deepfill_config, load_model
+from course_utils.inpainting.models import (
+    deepfill_config,
+    load_model,
+    register_model,
+    training_model_config,
+    unregister_model,
+)
+from course_utils.inpainting.networks import Generator
 from course_utils.inpainting.train import TrainConfig, Trainer, augment, learning_rate, train
 
 REPO = Path(__file__).resolve().parents[1]
@@ -212,13 +219,17 @@ def test_torchrun_two_cpu_processes(image_folder, tmp_path):
         ["--batch-size", "0"],
         ["--box-min", "0.7", "--box-max", "0.5"],
         ["--box-min", "0"],
+        ["--model", "no_such_kind"],
+        ["--model-options", "[1, 2]"],
+        ["--model-options", "{width: 8}"],
     ],
 )
 def test_bad_arguments_are_rejected_before_training(flags, capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli_main(["train", *flags])
     assert exit_info.value.code == 2
-    assert "must be" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "must be" in err or "registered kinds" in err
 
 
 def test_learning_rate_is_constant_then_decays_by_a_half_cosine():
@@ -260,3 +271,33 @@ def test_training_boxes_follow_the_configured_range():
     assert rows.min() < 28 and rows.max() > 36  # the whole range is used
     with pytest.raises(ValueError, match="box_range"):
         mixed_mask(1, 64, 64, rng=0, box_range=(0.5, 0.25))
+
+
+def test_the_model_is_chosen_by_config_without_touching_the_trainer(image_folder, tmp_path):
+    """A registered kind trains and saves under its own name; load_model rebuilds it."""
+
+    class NarrowGenerator(Generator):
+        def __init__(self, width: int = 8) -> None:
+            super().__init__(width=width, coarse_width=4)
+
+    register_model("narrow_for_test", NarrowGenerator)
+    try:
+        config = _config(image_folder, tmp_path / "run", steps=2)
+        config = replace(config, model="narrow_for_test", model_options='{"width": 16}')
+        out = train(config)
+        saved = torch.load(out / "generator.pt", weights_only=True)
+        assert saved["model"] == {"kind": "narrow_for_test", "options": {"width": 16}}
+        loaded = load_model(out / "generator.pt")
+        assert isinstance(loaded, NarrowGenerator) and loaded.width == 16
+    finally:
+        unregister_model("narrow_for_test")
+
+
+def test_training_model_config_merges_options_and_names_errors():
+    assert training_model_config() == deepfill_config()
+    merged = training_model_config(width=16, options='{"attention_rate": 1}')
+    assert merged == deepfill_config(width=16, attention_rate=1)
+    with pytest.raises(ValueError, match="JSON object"):
+        training_model_config(options="[1]")
+    with pytest.raises(ValueError, match="registered kinds"):
+        training_model_config("unknown_kind")

@@ -15,7 +15,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if argv else 2
     command, rest = argv[0], argv[1:]
     if command == "train":
-        from .train import main as run
+        from .train_cli import main as run
     elif command == "evaluate":
         from .evaluate import main as run
     else:

@@ -119,6 +119,29 @@ def deepfill_config(
     return ModelConfig(DEEPFILL, options)
 
 
+def training_model_config(
+    kind: str = DEEPFILL, width: int = 32, coarse_width: int = 8, options: str = ""
+) -> ModelConfig:
+    """The architecture a training run builds (``TrainConfig.model`` and ``.model_options``):
+    the registered ``kind`` with the JSON object ``options`` as keyword arguments of its
+    builder; the DeepFill kind also takes the run's ``width`` and ``coarse_width``. The model
+    must be called like :class:`.networks.Generator`: ``model(image, mask)`` -> (coarse,
+    fine), and with ``return_attention=True`` -> (coarse, fine, attention maps)."""
+    try:
+        extra = json.loads(options) if options.strip() else {}
+    except json.JSONDecodeError as error:
+        raise ValueError(f"model options must be a JSON object, got {options!r}: {error}") from None
+    if not isinstance(extra, dict):
+        raise ValueError(f"model options must be a JSON object, got {options!r}")
+    if kind not in _BUILDERS:
+        raise ValueError(
+            f"unknown model kind {kind!r}; registered kinds: {', '.join(registered_kinds())}"
+        )
+    if kind == DEEPFILL:
+        extra = dict(deepfill_config(width, coarse_width).options) | extra
+    return ModelConfig(kind, extra)
+
+
 def model_payload(config: ModelConfig, model: nn.Module) -> dict[str, Any]:
     """What a model file holds: format tag, ``config.to_dict()`` and the state dict."""
     return {"format": FORMAT, "model": config.to_dict(), "state_dict": model.state_dict()}
