@@ -18,6 +18,7 @@ import nbformat
 
 from course_utils.grading.isolation import Limits, isolation_warnings
 from course_utils.grading.pipeline import grade_paths
+from course_utils.lessons import exercise_set_names
 
 _ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,7 +48,10 @@ def make_class(folder: Path, notebook: str, count: int) -> list[Path]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course_utils.grading.bench")
-    parser.add_argument("--notebook", default="03_im2col", help="the set's notebook stem")
+    stems = [name[2:] for name in exercise_set_names()]  # ex03_im2col -> 03_im2col
+    parser.add_argument(
+        "--notebook", default="03_im2col", choices=stems, help="the set's notebook stem"
+    )
     parser.add_argument("-n", type=int, default=200, help="submissions to grade (200)")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
