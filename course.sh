@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # One command per task, each from a clean clone:
-#   bash course.sh lab    create/refresh .venv, then open JupyterLab on the welcome notebook
-#   bash course.sh test   create/refresh .venv, then lint and run the whole test suite
+#   bash course.sh lab    create/refresh .venv with what the course needs, then open JupyterLab
+#                         on the welcome notebook
+#   bash course.sh test   create/refresh .venv with the test tools too, then lint and run the
+#                         whole test suite
 #   bash course.sh classroom OUT   write the classroom edition (checks without solutions) to OUT
 #
 # Environment variables (all optional):
@@ -25,7 +27,23 @@ export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 export OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-4}"
 PY="$VENV/bin/python"
 
+torch_source() {
+    # Where the torch wheel comes from, as it really is on this platform.
+    if [ -n "${COURSE_TORCH_INDEX:-}" ]; then
+        echo "from $COURSE_TORCH_INDEX"
+        return
+    fi
+    case "$(uname -s)" in
+        Linux) echo "from your package index: PyPI's Linux wheels are CUDA builds (several GB);" \
+            "for a CPU-only build set COURSE_TORCH_INDEX=https://download.pytorch.org/whl/cpu" ;;
+        Darwin) echo "from your package index (PyPI's macOS wheels: CPU, with mps on Apple silicon)" ;;
+        *) echo "from your package index (PyPI's Windows wheels are CPU builds)" ;;
+    esac
+}
+
 setup_env() {
+    # $1: the extras to install, "" (what the course needs to run) or "[dev]" (tests too).
+    local extras="${1:-}"
     if [ "${COURSE_SKIP_INSTALL:-0}" = "1" ] && [ -x "$PY" ]; then
         echo "==> using $VENV as it is (COURSE_SKIP_INSTALL=1)"
         return
@@ -34,18 +52,23 @@ setup_env() {
         echo "==> creating $VENV"
         "${PYTHON:-python3}" -m venv "$VENV"
     fi
-    echo "==> installing PyTorch (${COURSE_TORCH_SPEC:-torch==2.13.0}) first, so a CPU build is used"
+    echo "==> installing PyTorch (${COURSE_TORCH_SPEC:-torch==2.13.0}) first, $(torch_source)"
     local index_args=()
     if [ -n "${COURSE_TORCH_INDEX:-}" ]; then
         index_args=(--index-url "$COURSE_TORCH_INDEX")
     fi
     "$PY" -m pip install --quiet ${index_args[@]+"${index_args[@]}"} "${COURSE_TORCH_SPEC:-torch==2.13.0}"
-    echo "==> installing course_utils with its dependencies"
-    "$PY" -m pip install --quiet -e ".[dev]"
+    "$PY" -W ignore -c "import torch; kind = f'CUDA {torch.version.cuda}' if torch.version.cuda else 'CPU-only'; print(f'==> installed torch {torch.__version__}: a {kind} build')"
+    if [ -z "$extras" ]; then
+        echo "==> installing course_utils with what the course needs to run"
+    else
+        echo "==> installing course_utils with what the course needs, and the test tools"
+    fi
+    "$PY" -m pip install --quiet -e ".$extras"
 }
 
 run_lab() {
-    setup_env
+    setup_env ""
     echo "==> starting JupyterLab on notebooks/00_welcome.ipynb"
     local root_args=()
     if [ "$(id -u)" = "0" ]; then
@@ -81,7 +104,7 @@ ensure_system_packages() {
 }
 
 run_tests() {
-    setup_env
+    setup_env "[dev]"
     ensure_system_packages
     local start=$SECONDS
     echo "==> ruff"
@@ -100,7 +123,7 @@ run_tests() {
 }
 
 run_classroom() {
-    setup_env
+    setup_env ""
     exec "$PY" -m course_utils.classroom build "$@"
 }
 

@@ -68,3 +68,24 @@ def test_idle_threads_sleep_in_every_entry_point() -> None:
             assert f'export {name}="${{{name}:-{value}}}"' in (ROOT / entry).read_text()
     start = (ROOT / "start").read_text().splitlines()
     assert start[-1] == 'exec "$@"'  # repo2docker's start must hand over to the server
+
+
+def _function_body(script: str, name: str) -> str:
+    match = re.search(rf"^{name}\(\) \{{\n(.*?)^\}}", script, flags=re.M | re.S)
+    assert match, f"course.sh has no function {name}"
+    return match.group(1)
+
+
+def test_lab_installs_what_the_course_needs_and_test_adds_the_test_tools() -> None:
+    script = (ROOT / "course.sh").read_text()
+    assert 'setup_env ""' in _function_body(script, "run_lab")
+    assert 'setup_env ""' in _function_body(script, "run_classroom")
+    assert 'setup_env "[dev]"' in _function_body(script, "run_tests")
+    assert 'pip install --quiet -e ".$extras"' in _function_body(script, "setup_env")
+
+
+def test_the_torch_message_says_where_the_build_comes_from_on_each_platform() -> None:
+    body = _function_body((ROOT / "course.sh").read_text(), "torch_source")
+    assert "Linux)" in body and "CUDA builds" in body and "download.pytorch.org/whl/cpu" in body
+    assert "Darwin)" in body
+    assert "torch.version.cuda" in _function_body((ROOT / "course.sh").read_text(), "setup_env")
