@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from course_utils.bench.conv import (
     ConvBenchProblem,
+    _operands,
     default_problems,
     format_im2col_profile,
     format_rows,
     main,
     run_conv_bench,
 )
+from course_utils.conv import LayerShape
 
 TINY = [
-    ConvBenchProblem("direct_vs_loops", (12, 12), (3, 3), goal_speedup=300),
-    ConvBenchProblem("fft_vs_scipy", (16, 16), (5, 5), goal_ratio=1.1),
-    ConvBenchProblem("im2col_vs_torch", (1, 2, 6, 6), (3, 2, 3, 3), "float32", 1, goal_ratio=1.5),
+    ConvBenchProblem.image("direct_vs_loops", 12, kernel=3, goal_speedup=300),
+    ConvBenchProblem.image("fft_vs_scipy", 16, kernel=5, goal_ratio=1.1),
+    ConvBenchProblem("im2col_vs_torch", LayerShape(1, 2, 3, 6, 6, 3, 3, padding=1), goal_ratio=1.5),
 ]
 
 
@@ -49,13 +52,35 @@ def test_default_problems_are_the_issue_targets() -> None:
         ((8, 64, 56, 56), (64, 64, 3, 3)),
     ]
     assert [p.goal_speedup or p.goal_ratio for p in full] == [300, 1.1, 1.1, 1.5]
+    assert [p.description for p in full] == [
+        "256x256, 5x5, float64",
+        "512x512, 5x5, float64",
+        "512x512, 31x31, float64",
+        "N=8, C=64->64, 56x56, 3x3, pad 1, float32",
+    ]
+    assert full[-1].layer == LayerShape.square(8, 64, 64, 56, 3, dtype="float32")
+
+
+def test_problems_describe_their_operands_with_a_layer_shape() -> None:
+    planar, batched = TINY[0], TINY[2]
+    assert planar.planar and planar.layer == LayerShape(1, 1, 1, 12, 12, 3, 3, dtype="float64")
+    assert (planar.x_shape, planar.w_shape, planar.padding) == ((12, 12), (3, 3), 0)
+    assert (batched.x_shape, batched.w_shape) == ((1, 2, 6, 6), (3, 2, 3, 3))
+    assert (batched.dtype, batched.padding) == ("float32", 1)
+    x, w = _operands(planar)
+    assert (x.shape, w.shape, x.dtype) == ((12, 12), (3, 3), "float64")
+    x4, w4 = _operands(ConvBenchProblem("direct_vs_loops", planar.layer))
+    np.testing.assert_array_equal(x4[0, 0], x)  # the same draws, unscaled
+    np.testing.assert_array_equal(w4[0, 0], w)
+    with pytest.raises(ValueError, match="a 2-D problem has N = C = K = 1"):
+        ConvBenchProblem("fft_vs_scipy", LayerShape(1, 2, 1, 8, 8, 3, 3), planar=True)
+    with pytest.raises(ValueError, match="stride 1"):
+        ConvBenchProblem("im2col_vs_torch", LayerShape(1, 2, 1, 8, 8, 3, 3, stride=2))
 
 
 def test_unknown_kind_is_rejected() -> None:
     with pytest.raises(ValueError, match="unknown benchmark kind"):
-        run_conv_bench(
-            threads=1, repeat=1, rounds=1, problems=[ConvBenchProblem("x", (4, 4), (2, 2))]
-        )
+        run_conv_bench(threads=1, repeat=1, rounds=1, problems=[ConvBenchProblem.image("x", 4, 2)])
 
 
 def test_help_exits_cleanly(capsys) -> None:

@@ -30,12 +30,12 @@ import numpy as np
 
 from course_utils.config import quick_mode
 from course_utils.conv import (
+    LayerShape,
     conv2d_direct,
     conv2d_fft,
-    conv2d_flops,
     conv2d_im2col,
     conv2d_loops,
-    conv_output_size,
+    make_operands,
     profile_im2col,
 )
 from course_utils.timing import (
@@ -62,47 +62,81 @@ class ConvBenchProblem:
     """One comparison: ``kind`` selects method and reference, the goal is a time ratio.
 
     - kind: ``"direct_vs_loops"``, ``"fft_vs_scipy"`` or ``"im2col_vs_torch"``.
-    - x_shape, w_shape: (H, W)/(kh, kw) for 2-D problems or (N, C, H, W)/(K, C, kh, kw).
+    - layer: the operands, x (N, C, H, W) and w (K, C, kh, kw), stride 1.
+    - planar: the operands are 2-D, x (H, W) and w (kh, kw); then ``layer`` has N = C = K = 1
+      (:meth:`image` builds such a problem).
     - goal_speedup: for ``direct_vs_loops``, the required reference_time / method_time.
     - goal_ratio: otherwise, the allowed method_time / reference_time.
     """
 
     kind: str
-    x_shape: tuple[int, ...]
-    w_shape: tuple[int, ...]
-    dtype: str = "float64"
-    padding: int = 0
+    layer: LayerShape
+    planar: bool = False
     goal_speedup: float | None = None
     goal_ratio: float | None = None
 
+    def __post_init__(self) -> None:
+        if self.layer.stride != 1:
+            raise ValueError(f"the benchmark runs stride 1, got stride {self.layer.stride}")
+        if self.planar and (self.layer.N, self.layer.C, self.layer.K) != (1, 1, 1):
+            raise ValueError(f"a 2-D problem has N = C = K = 1, got {self.layer.label}")
+
+    @classmethod
+    def image(
+        cls,
+        kind: str,
+        size: int,
+        kernel: int,
+        dtype: str = "float64",
+        goal_speedup: float | None = None,
+        goal_ratio: float | None = None,
+    ) -> ConvBenchProblem:
+        """A 2-D problem: a size x size image x and a kernel x kernel w, no padding."""
+        layer = LayerShape.square(1, 1, 1, size, kernel, padding=0, dtype=dtype)
+        return cls(kind, layer, planar=True, goal_speedup=goal_speedup, goal_ratio=goal_ratio)
+
+    @property
+    def x_shape(self) -> tuple[int, ...]:
+        """(H, W) for a 2-D problem, else (N, C, H, W)."""
+        return self.layer.x_shape[2:] if self.planar else self.layer.x_shape
+
+    @property
+    def w_shape(self) -> tuple[int, ...]:
+        """(kh, kw) for a 2-D problem, else (K, C, kh, kw)."""
+        return self.layer.w_shape[2:] if self.planar else self.layer.w_shape
+
+    @property
+    def dtype(self) -> str:
+        """The layer's ``"float32"`` or ``"float64"``."""
+        return self.layer.dtype
+
+    @property
+    def padding(self) -> int:
+        """The layer's padding (0 for a 2-D problem made by :meth:`image`)."""
+        return self.layer.padding
+
     @property
     def description(self) -> str:
-        shape = "x".join(map(str, self.x_shape[-2:]))
-        kernel = "x".join(map(str, self.w_shape[-2:]))
-        text = f"{shape}, {kernel}"
-        if len(self.x_shape) == 4:
-            text = f"N={self.x_shape[0]}, C={self.x_shape[1]}->{self.w_shape[0]}, " + text
-        if self.padding:
-            text += f", pad {self.padding}"
-        return f"{text}, {self.dtype}"
+        """``"256x256, 5x5, float64"`` or ``"N=8, C=64->64, 56x56, 3x3, pad 1, float32"``."""
+        layer = self.layer
+        text = f"{layer.H}x{layer.W}, {layer.kh}x{layer.kw}"
+        if not self.planar:
+            text = f"N={layer.N}, C={layer.C}->{layer.K}, " + text
+        if layer.padding:
+            text += f", pad {layer.padding}"
+        return f"{text}, {layer.dtype}"
 
 
 def default_problems(quick: bool = False) -> list[ConvBenchProblem]:
     """The three targets at full size, or shrunken versions in quick mode."""
     image, fft_image = (64, 128) if quick else (256, 512)
     batch, channels, side = (2, 16, 28) if quick else (8, 64, 56)
+    resnet_layer = LayerShape.square(batch, channels, channels, side, 3, padding=1, dtype="float32")
     return [
-        ConvBenchProblem("direct_vs_loops", (image, image), (5, 5), goal_speedup=300),
-        ConvBenchProblem("fft_vs_scipy", (fft_image, fft_image), (5, 5), goal_ratio=1.1),
-        ConvBenchProblem("fft_vs_scipy", (fft_image, fft_image), (31, 31), goal_ratio=1.1),
-        ConvBenchProblem(
-            "im2col_vs_torch",
-            (batch, channels, side, side),
-            (channels, channels, 3, 3),
-            dtype="float32",
-            padding=1,
-            goal_ratio=1.5,
-        ),
+        ConvBenchProblem.image("direct_vs_loops", image, kernel=5, goal_speedup=300),
+        ConvBenchProblem.image("fft_vs_scipy", fft_image, kernel=5, goal_ratio=1.1),
+        ConvBenchProblem.image("fft_vs_scipy", fft_image, kernel=31, goal_ratio=1.1),
+        ConvBenchProblem("im2col_vs_torch", resnet_layer, goal_ratio=1.5),
     ]
 
 
@@ -116,10 +150,9 @@ def _interleaved_medians(
 
 
 def _operands(problem: ConvBenchProblem, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal(problem.x_shape).astype(problem.dtype)
-    w = rng.standard_normal(problem.w_shape).astype(problem.dtype)
-    return x, w
+    """Seeded standard-normal x and w (unscaled) of ``problem.x_shape`` / ``w_shape``."""
+    x, w = make_operands(problem.layer, seed, scale_weights=False)
+    return x.reshape(problem.x_shape), w.reshape(problem.w_shape)
 
 
 def _time_problem(
@@ -167,7 +200,7 @@ def _row(
     problem: ConvBenchProblem, timed: tuple[str, str, float, float], peaks: dict[str, float]
 ) -> dict[str, Any]:
     method, reference, method_s, reference_s = timed
-    flops = conv2d_flops(problem.x_shape, problem.w_shape, padding=problem.padding)
+    flops = problem.layer.flops
     ratio, speedup = method_s / reference_s, reference_s / method_s
     if problem.goal_speedup is not None:
         goal, met = f"speedup >= {problem.goal_speedup:g}x", speedup >= problem.goal_speedup
@@ -227,11 +260,9 @@ def run_conv_bench(
 
 def _patch_bytes(problem: ConvBenchProblem) -> int:
     """Bytes of the column matrix of the whole batch (what the patch copy writes)."""
-    batch, channels, height, width = problem.x_shape
-    kernel_h, kernel_w = problem.w_shape[-2:]
-    out_h = conv_output_size(height, kernel_h, padding=problem.padding)
-    out_w = conv_output_size(width, kernel_w, padding=problem.padding)
-    return batch * channels * kernel_h * kernel_w * out_h * out_w * np.dtype(problem.dtype).itemsize
+    layer = problem.layer
+    (out_h, out_w), patch = layer.out_hw, layer.C * layer.kh * layer.kw
+    return layer.N * patch * out_h * out_w * layer.itemsize
 
 
 def format_im2col_profile(row: dict[str, Any]) -> str:

@@ -33,6 +33,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from course_utils.conv.layers import LayerShape, make_operands
 from course_utils.conv.winograd import (
     chunk_layout,
     conv2d_winograd,
@@ -41,6 +42,7 @@ from course_utils.conv.winograd import (
     transform_filters,
 )
 from course_utils.timing import (
+    Timing,
     gemm_peak_gflops,
     interleaved,
     limit_threads,
@@ -48,56 +50,79 @@ from course_utils.timing import (
     thread_info,
 )
 
-__all__ = ["BenchCase", "FULL_CASES", "QUICK_CASES", "run_winograd_bench", "format_rows", "main"]
+__all__ = [
+    "FULL_CASES",
+    "QUICK_CASES",
+    "BenchCase",
+    "BenchTarget",
+    "format_rows",
+    "main",
+    "run_winograd_bench",
+]
 
 ERROR_TARGET = 1e-4  # max |error| <= ERROR_TARGET * max |output| for F(4x4, 3x3)
 TILE_SIZES = (2, 4, 6)
 
 
 @dataclass(frozen=True)
-class BenchCase:
-    """One convolution layer: x (N, C, H, W), w (K, C, 3, 3), padding 1, stride 1."""
+class BenchTarget:
+    """One benchmarked layer and its speed target.
 
-    N: int
-    C: int
-    K: int
-    H: int
-    W: int
-    speed_target: float | None = None  # required torch / Winograd(m=4) time ratio
+    - layer: x (N, C, H, W), w (K, C, 3, 3), padding 1, stride 1, float32 (anything else
+      raises ``ValueError``: the benchmark runs only that).
+    - speed_target: the required torch / Winograd(m=4) time ratio, or None.
+    """
+
+    layer: LayerShape
+    speed_target: float | None = None
+
+    def __post_init__(self) -> None:
+        layer = self.layer
+        setting = ((layer.kh, layer.kw), layer.padding, layer.stride, layer.dtype)
+        if setting != ((3, 3), 1, 1, "float32"):
+            raise ValueError(
+                f"the Winograd benchmark runs 3x3 float32 layers with padding 1 and stride 1, "
+                f"got {layer.label} {layer.dtype}"
+            )
+
+    @classmethod
+    def of(
+        cls, N: int, C: int, K: int, H: int, W: int, speed_target: float | None = None
+    ) -> BenchTarget:
+        """The layer x (N, C, H, W) * w (K, C, 3, 3), padding 1, float32, and its target."""
+        return cls(LayerShape(N, C, K, H, W, 3, 3, padding=1), speed_target)
 
     @property
     def label(self) -> str:
-        return f"N={self.N} C={self.C} K={self.K} {self.H}x{self.W}"
+        """``"N=8 C=128 K=128 28x28"``: the rows' ``case``."""
+        layer = self.layer
+        return f"N={layer.N} C={layer.C} K={layer.K} {layer.H}x{layer.W}"
 
-    @property
-    def direct_flops(self) -> float:
-        """2 N K C 9 H W: multiply-adds of direct 3x3 convolution with 'same' padding."""
-        return 2.0 * self.N * self.K * self.C * 9 * self.H * self.W
+
+#: ``BenchCase(N, C, K, H, W, speed_target=None)``: the short form, a :class:`BenchTarget`.
+BenchCase = BenchTarget.of
 
 
 FULL_CASES = (
-    BenchCase(8, 128, 128, 28, 28, speed_target=1.2),
-    BenchCase(4, 256, 256, 14, 14, speed_target=1.8),
+    BenchTarget.of(8, 128, 128, 28, 28, speed_target=1.2),
+    BenchTarget.of(4, 256, 256, 14, 14, speed_target=1.8),
 )
 QUICK_CASES = (
-    BenchCase(2, 64, 64, 28, 28),
-    BenchCase(2, 128, 128, 14, 14),
+    BenchTarget.of(2, 64, 64, 28, 28),
+    BenchTarget.of(2, 128, 128, 14, 14),
 )
 
 
-def _make_inputs(case: BenchCase, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((case.N, case.C, case.H, case.W), dtype=np.float32)
-    # He-style scale keeps outputs O(1), as in a trained network.
-    w = rng.standard_normal((case.K, case.C, 3, 3), dtype=np.float32) / np.sqrt(9 * case.C)
-    return x, w.astype(np.float32)
+def _make_inputs(case: BenchTarget, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """x (N, C, H, W) and He-scaled w (K, C, 3, 3), float32, drawn in float32."""
+    return make_operands(case.layer, seed, draw_dtype="float32")
 
 
 def _relative_error(got: np.ndarray, reference: np.ndarray) -> float:
     return float(np.abs(got.astype(np.float64) - reference).max() / np.abs(reference).max())
 
 
-def _bench_case(case: BenchCase, repeat: int, warmup: int, peak: float) -> list[dict[str, Any]]:
+def _bench_case(case: BenchTarget, repeat: int, warmup: int, peak: float) -> list[dict[str, Any]]:
     x, w = _make_inputs(case)
     x_t, w_t = torch.from_numpy(x), torch.from_numpy(w)
     reference = F.conv2d(x_t.double(), w_t.double(), padding=1).numpy()
@@ -108,7 +133,7 @@ def _bench_case(case: BenchCase, repeat: int, warmup: int, peak: float) -> list[
         calls[f"winograd m={m}"] = partial(conv2d_winograd, x, w, padding=1, m=m)
     with torch.no_grad():  # call by call: every round runs each method once
         timings = interleaved(
-            calls, repeat=1, rounds=repeat, warmup=0, warmup_rounds=warmup, flops=case.direct_flops
+            calls, repeat=1, rounds=repeat, warmup=0, warmup_rounds=warmup, flops=case.layer.flops
         )
         outputs = {name: np.asarray(fn()) for name, fn in calls.items()}
     torch_time = timings["torch.conv2d"]
@@ -120,17 +145,27 @@ def _bench_case(case: BenchCase, repeat: int, warmup: int, peak: float) -> list[
     return rows
 
 
-def _row(case, method, m, timing, error, peak, torch_time) -> dict[str, Any]:
-    count = multiplication_count(case.N, case.C, case.K, case.H, case.W, m, 3, 1) if m else None
+def _row(
+    case: BenchTarget,
+    method: str,
+    m: int | None,
+    timing: Timing,
+    error: float,
+    peak: float,
+    torch_time: Timing,
+) -> dict[str, Any]:
+    layer = case.layer
+    sizes = (layer.N, layer.C, layer.K, layer.H, layer.W)
+    count = multiplication_count(*sizes, m, 3, layer.padding) if m else None
     speedup = torch_time.median / timing.median
     is_target = m == 4 and case.speed_target is not None
     return {
         "case": case.label,
-        "N": case.N,
-        "C": case.C,
-        "K": case.K,
-        "H": case.H,
-        "W": case.W,
+        "N": layer.N,
+        "C": layer.C,
+        "K": layer.K,
+        "H": layer.H,
+        "W": layer.W,
         "method": method,
         "m": m,
         "median_s": timing.median,
@@ -154,7 +189,7 @@ def run_winograd_bench(
     quick: bool = False,
     threads: int = 2,
     repeat: int | None = None,
-    cases: Sequence[BenchCase] | None = None,
+    cases: Sequence[BenchTarget] | None = None,
     warmup: int = 2,
     peak_size: int = 1024,
 ) -> list[dict[str, Any]]:
@@ -215,7 +250,7 @@ def _target_text(row: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _print_stage_profile(cases: Sequence[BenchCase], threads: int, repeat: int) -> None:
+def _print_stage_profile(cases: Sequence[BenchTarget], threads: int, repeat: int) -> None:
     """Where the time of F(4x4, 3x3) goes, stage by stage (median seconds)."""
     print("\nconv2d_winograd(m=4) stage profile, one batch chunk (median of repeats):")
     with limit_threads(threads):

@@ -23,6 +23,8 @@ are converted to float64, complex input raises ``ValueError``.
 - :mod:`.true_convolution` -- ``convolve2d``, the flipped-kernel convolution of SciPy
 - :mod:`.unfold`  -- ``F.unfold`` + one GEMM in PyTorch, and its backward pass from ``F.fold``
 - :mod:`.winograd` -- Winograd F(m x m, r x r) for 3x3 filters: transforms, tiles, pipeline
+- :mod:`.layers` -- :class:`LayerShape`, one convolution problem (the registry's, the shootout's
+  and the benchmarks'), and ``make_operands``, its seeded random operands
 - :mod:`.registry` -- every method described once (:data:`CONV_METHODS`: function, when
   it applies, extra-memory model) and ``conv2d(x, w, ..., method="direct")``, which runs any
   of them (and grouped convolutions) with the same arguments
@@ -44,6 +46,7 @@ from course_utils.conv._validate import (
 from course_utils.conv.direct import conv2d_direct, tap_slices
 from course_utils.conv.fft import conv2d_fft, fft_lengths
 from course_utils.conv.im2col import col2im, conv2d_im2col, im2col, patch_view, profile_im2col
+from course_utils.conv.layers import LayerShape, make_operands
 from course_utils.conv.loops import conv2d_loops, dilate_kernel, pad2d
 from course_utils.conv.registry import CONV_METHODS, ConvMethod, conv2d
 from course_utils.conv.true_convolution import convolve2d, same_padding
@@ -68,6 +71,7 @@ _TORCH_NAMES = ("UnfoldConv2dFunction", "conv2d_backward_unfold", "conv2d_unfold
 __all__ = [
     "CONV_METHODS",
     "ConvMethod",
+    "LayerShape",
     "UnfoldConv2dFunction",
     "WinogradFilters",
     "col2im",
@@ -86,6 +90,7 @@ __all__ = [
     "dilate_kernel",
     "fft_lengths",
     "im2col",
+    "make_operands",
     "multiplication_count",
     "normalize_conv_args",
     "pad2d",

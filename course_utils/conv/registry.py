@@ -6,9 +6,8 @@ words and :meth:`ConvMethod.not_applicable_reason`) and an analytic model of the
 memory one call allocates. ``conv2d(x, w, ..., method=name)`` runs any of them with the
 package's arguments; the shootout (:mod:`course_utils.shootout`) reads the same table.
 
-The applicability and memory models take a *layer*: any object with the attributes of
-:class:`course_utils.shootout.LayerShape` (N, C, K, H, W, kh, kw, padding and stride as
-ints, itemsize, out_hw, macs).
+The applicability and memory models take a *layer*: a :class:`.layers.LayerShape` (the
+package's one description of a convolution problem, also the shootout's and the benchmarks').
 """
 
 from __future__ import annotations
@@ -16,13 +15,14 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from course_utils.conv._validate import as_float_array, resolve_bias
 from course_utils.conv.fft import fft_lengths
 from course_utils.conv.im2col import PATCH_BLOCK_BYTES
+from course_utils.conv.layers import LayerShape
 from course_utils.conv.winograd import chunk_layout
 
 __all__ = [
@@ -39,43 +39,22 @@ LOOPS_MAX_MACS = 100_000
 WINOGRAD_TILE = 4
 
 
-class Layer(Protocol):
-    """What the applicability and memory models read from a problem (a LayerShape)."""
-
-    N: int
-    C: int
-    K: int
-    H: int
-    W: int
-    kh: int
-    kw: int
-    padding: int
-    stride: int
-
-    @property
-    def itemsize(self) -> int: ...
-    @property
-    def out_hw(self) -> tuple[int, int]: ...
-    @property
-    def macs(self) -> int: ...
-
-
 # ---------------------------------------------------------------------------------------
 # When a method applies
 # ---------------------------------------------------------------------------------------
 
 
-def _always(layer: Layer) -> str | None:
+def _always(layer: LayerShape) -> str | None:
     return None
 
 
-def _loops_reason(layer: Layer) -> str | None:
+def _loops_reason(layer: LayerShape) -> str | None:
     if layer.macs > LOOPS_MAX_MACS:
         return f"too slow: {layer.macs:,} multiply-adds > {LOOPS_MAX_MACS:,}"
     return None
 
 
-def _winograd_reason(layer: Layer) -> str | None:
+def _winograd_reason(layer: LayerShape) -> str | None:
     if (layer.kh, layer.kw) != (3, 3):
         return f"F(4x4, 3x3) needs a 3x3 kernel, got {layer.kh}x{layer.kw}"
     if layer.stride != 1:
@@ -88,18 +67,18 @@ def _winograd_reason(layer: Layer) -> str | None:
 # ---------------------------------------------------------------------------------------
 
 
-def _padded_input_bytes(s: Layer, images: int) -> int:
+def _padded_input_bytes(s: LayerShape, images: int) -> int:
     if s.padding == 0:
         return 0
     return images * s.C * (s.H + 2 * s.padding) * (s.W + 2 * s.padding) * s.itemsize
 
 
-def _bytes_loops(s: Layer) -> int:
+def _bytes_loops(s: LayerShape) -> int:
     # pad2d always copies the input: (N, C, H + 2p, W + 2p).
     return s.N * s.C * (s.H + 2 * s.padding) * (s.W + 2 * s.padding) * s.itemsize
 
 
-def _bytes_direct(s: Layer) -> int:
+def _bytes_direct(s: LayerShape) -> int:
     length = s.out_hw[0] * s.out_hw[1]
     padded = _padded_input_bytes(s, s.N)
     if s.C == 1:  # one scratch product (N, K, Ho, Wo) per tap, reused
@@ -109,13 +88,13 @@ def _bytes_direct(s: Layer) -> int:
     return padded + temporaries * s.itemsize
 
 
-def _im2col_block(s: Layer) -> int:
+def _im2col_block(s: LayerShape) -> int:
     """Images per patch matrix in conv2d_im2col (it blocks the batch to stay in cache)."""
     per_image = s.C * s.kh * s.kw * s.out_hw[0] * s.out_hw[1] * s.itemsize
     return max(1, min(s.N, PATCH_BLOCK_BYTES // max(1, per_image)))
 
 
-def _bytes_im2col(s: Layer) -> int:
+def _bytes_im2col(s: LayerShape) -> int:
     block, length = _im2col_block(s), s.out_hw[0] * s.out_hw[1]
     columns = block * s.C * s.kh * s.kw * length * s.itemsize
     # one padded buffer, refilled per block; the GEMM writes straight into the output
@@ -127,7 +106,7 @@ def _fft_rows_used(size: int, kernel: int, padding: int, stride: int, out: int) 
     return max(1, min(size, stride * (out - 1) + kernel - padding))
 
 
-def _bytes_fft(s: Layer) -> int:
+def _bytes_fft(s: LayerShape) -> int:
     (l1, l2), (ho, wo) = fft_lengths((s.H, s.W), (s.kh, s.kw), s.stride, s.padding), s.out_hw
     f2, real, cplx = l2 // 2 + 1, s.itemsize, 2 * s.itemsize
     used = _fft_rows_used(s.H, s.kh, s.padding, s.stride, ho)
@@ -142,7 +121,7 @@ def _bytes_fft(s: Layer) -> int:
     return peak - s.N * s.K * ho * wo * real
 
 
-def _bytes_winograd(s: Layer) -> int:
+def _bytes_winograd(s: LayerShape) -> int:
     """Peak of conv2d_winograd's temporaries (m = :data:`WINOGRAD_TILE`): per batch chunk,
     times the chunks in flight at once (see ``winograd.chunk_layout``). With several
     chunks in flight this is an upper bound: their peaks need not coincide.
@@ -165,7 +144,7 @@ def _bytes_winograd(s: Layer) -> int:
     return in_flight * max(padded + rows + v, v + prod + half + uncropped)
 
 
-def _bytes_unfold(s: Layer) -> int:
+def _bytes_unfold(s: LayerShape) -> int:
     # F.unfold materialises the column matrix of the whole batch: (N, C kh kw, Ho Wo).
     return s.N * s.C * s.kh * s.kw * s.out_hw[0] * s.out_hw[1] * s.itemsize
 
@@ -194,8 +173,8 @@ class ConvMethod:
     path: str
     library: str
     rule: str
-    reason: Callable[[Layer], str | None]
-    extra_memory: Callable[[Layer], int]
+    reason: Callable[[LayerShape], str | None]
+    extra_memory: Callable[[LayerShape], int]
     options: tuple[str, ...] = ()
 
     @property
@@ -204,7 +183,7 @@ class ConvMethod:
         module, _, attribute = self.path.rpartition(".")
         return getattr(importlib.import_module(module), attribute)
 
-    def not_applicable_reason(self, layer: Layer) -> str | None:
+    def not_applicable_reason(self, layer: LayerShape) -> str | None:
         """Why the method cannot (or should not) run on ``layer``; None when it applies."""
         return self.reason(layer)
 

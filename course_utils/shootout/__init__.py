@@ -33,7 +33,8 @@ use (:mod:`course_utils.bench.conv`, :mod:`course_utils.bench.winograd`).
 
 Modules:
 
-- :mod:`.problems`  -- :class:`LayerShape`, seeded operands, the ResNet-like layers
+- :mod:`.problems`  -- :class:`LayerShape` and seeded operands (from
+  :mod:`course_utils.conv.layers`), the ResNet-like layers
 - :mod:`.methods`   -- the registry, when a method applies, the timed call
 - :mod:`.costs`     -- the FFT's operation count, extra memory (model and measurement)
 - :mod:`.measuring` -- timing and ranking one problem, sweeps over a family of problems
@@ -69,8 +70,9 @@ from course_utils.shootout.reporting import (
     ranking_summary,
 )
 
-# Pickles and type names of the classes keep naming this package, as before the split.
-for _cls in (LayerShape, Method, ShootoutSweep):
+# Pickles and type names of the classes keep naming this package, as before the split
+# (LayerShape is course_utils.conv's: the name course_utils.shootout.LayerShape still works).
+for _cls in (Method, ShootoutSweep):
     _cls.__module__ = __name__
 del _cls
 
