@@ -15,6 +15,7 @@ Layouts understood:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -166,30 +167,51 @@ def show_feature_maps(
     return show_grid(list(array), titles, suptitle=suptitle, signed=True, **kwargs)
 
 
+def _matrix_colours(
+    m: np.ndarray, vmin: float | None, vmax: float | None
+) -> tuple[str, float | None, float | None]:
+    """Blues for non-negative values; for signed ones the diverging map, symmetric about 0."""
+    finite = m[np.isfinite(m)] if np.issubdtype(m.dtype, np.floating) else m
+    if finite.size == 0 or finite.min() >= 0:
+        return "Blues", vmin, vmax
+    limit = float(np.abs(finite).max())
+    return SIGNED_CMAP, -limit if vmin is None else vmin, limit if vmax is None else vmax
+
+
+def _unsigned_zero(text: str) -> str:
+    """ "-0", "-0.0", "-0.00" -> without the minus sign (a value that rounds to zero)."""
+    return text[1:] if re.fullmatch(r"-0(\.0*)?", text) else text
+
+
 def show_matrix(
     matrix: Any,
     ax: plt.Axes | None = None,
     title: str | None = None,
     fmt: str = "{:.0f}",
     highlight: Any = None,
-    cmap: str | Colormap = "Blues",
+    cmap: str | Colormap | None = None,
     vmin: float | None = None,
     vmax: float | None = None,
 ) -> plt.Axes:
     """A small matrix with its numbers written in the cells; ``highlight`` is a boolean mask
     (same shape) of cells to outline in red -- used to show patches, columns and products.
-    ``vmin``/``vmax`` fix the colour scale; each number is written in white on dark cells and
-    in black on light ones."""
+    ``cmap`` defaults to a sequential map ("Blues") for non-negative values and to the
+    diverging :data:`SIGNED_CMAP` centred on 0 when some value is negative. ``vmin``/``vmax``
+    fix the colour scale; each number is written in white on dark cells and in black on light
+    ones, and a value that rounds to zero is written without a sign."""
     m = as_numpy(matrix)
     if m.ndim != 2:
         raise ValueError(f"show_matrix needs a 2-D array, got shape {m.shape}")
     if ax is None:
         _, ax = plt.subplots(figsize=(0.45 * m.shape[1] + 1, 0.45 * m.shape[0] + 1))
+    if cmap is None:
+        cmap, vmin, vmax = _matrix_colours(m, vmin, vmax)
     image = ax.imshow(m, cmap=cmap, vmin=vmin, vmax=vmax)
     for (i, j), value in np.ndenumerate(m):
         shade = float(np.mean(image.cmap(image.norm(value))[:3]))  # cell brightness, 0..1
         colour = "white" if shade < 0.5 else "black"
-        ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=8, color=colour)
+        text = _unsigned_zero(fmt.format(value))
+        ax.text(j, i, text, ha="center", va="center", fontsize=8, color=colour)
     if highlight is not None:
         mask = as_numpy(highlight).astype(bool)
         if mask.shape != m.shape:

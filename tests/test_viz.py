@@ -65,3 +65,19 @@ def test_matrix_numbers_are_readable_on_their_cells() -> None:
     assert colours == ["black", "black", "white"]  # light, light, dark cells
     ax = viz.show_matrix(np.array([[1.0, 9.0]]), vmin=0, vmax=100)
     assert [text.get_color() for text in ax.texts] == ["black", "black"]
+
+
+def test_signed_matrices_get_a_diverging_scale_centred_on_zero() -> None:
+    ax = viz.show_matrix(np.array([[-1.0, 0.5], [3.0, 0.0]]))
+    image = ax.images[0]
+    assert image.get_cmap().name == viz.SIGNED_CMAP
+    assert image.norm.vmin == -3.0 and image.norm.vmax == 3.0  # symmetric: white is 0
+    ax = viz.show_matrix(np.array([[0.0, 2.0]]))
+    assert ax.images[0].get_cmap().name == "Blues"
+
+
+def test_values_that_round_to_zero_are_written_without_a_sign() -> None:
+    ax = viz.show_matrix(np.array([[-0.0, -0.3, -0.6, 0.2]]))
+    assert [text.get_text() for text in ax.texts] == ["0", "0", "-1", "0"]
+    ax = viz.show_matrix(np.array([[-0.004, -0.05]]), fmt="{:.2f}")
+    assert [text.get_text() for text in ax.texts] == ["0.00", "-0.05"]

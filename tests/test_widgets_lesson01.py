@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 
 from course_utils.widgets import lesson01
@@ -16,7 +17,7 @@ def test_window_figure_highlights_the_window_and_the_output_pixel() -> None:
     assert len(red_boxes) == 9
     out_title = fig.axes[3].get_title()
     expected = lesson01.window_products(x, w, 1, 2, stride=2, padding=1)["sum"]
-    assert out_title == f"output (1, 2) = {expected:g}"
+    assert out_title == f"output (1, 2)\n= {expected:g}"
 
 
 def test_geometry_figure_titles_give_output_sizes() -> None:
@@ -94,3 +95,12 @@ def test_window_view_is_the_figure_or_a_message() -> None:
     fig = lesson01.window_view(x, w, 1, 2, 1, 0, 1)
     assert len(fig.axes) == 4
     plt.close(fig)
+
+
+def test_a_one_pixel_output_keeps_its_panel_wide_enough_for_its_title() -> None:
+    x = np.arange(9.0).reshape(3, 3)
+    w = np.array([[1.0, -1.0, 0.0], [2.0, 0.0, -2.0], [1.0, -1.0, 0.0]])
+    fig = lesson01.draw_window_products(x, w, 0, 0)  # a 1x1 output
+    widths = [ax.get_position().width for ax in fig.axes]
+    assert widths[3] >= 0.9 * widths[1]  # as wide as the 3-wide kernel panel
+    assert fig.axes[1].images[0].get_cmap().name == "RdBu_r"  # signed kernel: diverging

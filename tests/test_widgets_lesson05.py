@@ -45,3 +45,10 @@ def test_a_new_m_moves_the_tile_sliders_and_redraws_once() -> None:
     assert widget.draws == 3
     assert widget.values == {"m": 6, "row": 1, "col": 0}
     assert lesson05.tile_limits((12, 10), 3, 1, 2) == {"row": {"max": 5}, "col": {"max": 4}}
+
+
+def test_tile_heatmap_numbers_hide_round_off_noise() -> None:
+    assert lesson05.cell_text(1e-18, 4.0) == "0"
+    assert lesson05.cell_text(-3e-17, 1.0) == "0"
+    assert lesson05.cell_text(0.25, 1.0) == "0.25"
+    assert lesson05.cell_text(-1e-3, 1.0) == "-0.001"

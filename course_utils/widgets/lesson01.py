@@ -67,7 +67,8 @@ def draw_window_products(
     """
     parts = window_products(x, w, i, j, stride, padding, dilation)
     padded, output = parts["padded"], parts["output"]
-    widths = [padded.shape[1], w.shape[1], w.shape[1], output.shape[1]]
+    # at least 3 cells wide each, so a 1x1 output's title does not run into its neighbour's
+    widths = [max(3, n) for n in (padded.shape[1], w.shape[1], w.shape[1], output.shape[1])]
     fig, axes = plt.subplots(
         1,
         4,
@@ -85,12 +86,12 @@ def draw_window_products(
         axes[0].add_patch(
             Rectangle((padding - 0.5, padding - 0.5), width, height, fill=False, ls="--", lw=1)
         )
-    show_matrix(w, ax=axes[1], title="kernel", cmap="Oranges")
-    show_matrix(parts["products"], ax=axes[2], title="window × kernel", cmap="Greens")
+    show_matrix(w, ax=axes[1], title="kernel")  # signed values: diverging colours about 0
+    show_matrix(parts["products"], ax=axes[2], title="window × kernel")
     out_mask = np.zeros(output.shape, dtype=bool)
     out_mask[i, j] = True
     show_matrix(
-        output, ax=axes[3], title=f"output ({i}, {j}) = {parts['sum']:g}", highlight=out_mask
+        output, ax=axes[3], title=f"output ({i}, {j})\n= {parts['sum']:g}", highlight=out_mask
     )
     fig.suptitle(f"stride {stride}, padding {padding}, dilation {dilation}", fontweight="bold")
     fig.tight_layout()

@@ -145,10 +145,19 @@ def _heatmap(ax: plt.Axes, mat: np.ndarray, title: str, numbers: bool) -> None:
     if numbers:
         for (i, j), value in np.ndenumerate(mat):
             colour = "white" if abs(value) > 0.6 * limit else "black"
-            ax.text(j, i, f"{value:.2g}", ha="center", va="center", fontsize=7, color=colour)
+            text = cell_text(value, limit)
+            ax.text(j, i, text, ha="center", va="center", fontsize=9, color=colour)
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_title(f"{title}\nmax |value| {limit:.2g}", fontsize=9)
+    ax.set_title(f"{title}\nmax |value| {limit:.2g}", fontsize=10)
+
+
+def cell_text(value: float, limit: float) -> str:
+    """A heatmap cell's number: 2 significant digits; round-off far below the panel's largest
+    value (|value| <= 1e-9 * limit, e.g. 1e-18 left by exact cancellations) is written as 0."""
+    if abs(value) <= 1e-9 * limit:
+        return "0"
+    return f"{value:.2g}"
 
 
 def plot_tile_trace(trace: dict[str, Any], numbers: bool | None = None) -> plt.Figure:
