@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from course_utils.tables import grid_table  # re-exported: timing's tables live there
+
 __all__ = [
     "Timing",
     "SweepResult",
@@ -191,25 +193,6 @@ def format_seconds(seconds: float | None) -> str:
     if seconds >= 1e-3:
         return f"{seconds * 1e3:.2f} ms"
     return f"{seconds * 1e6:.1f} µs"
-
-
-def grid_table(
-    label: str,
-    rows: Sequence[Any],
-    columns: Sequence[str],
-    cell: Callable[[Any, str], str],
-    *,
-    label_width: int = 12,
-    cell_width: int = 14,
-) -> str:
-    """A plain-text grid: one line per entry of ``rows`` (labelled with it), one right-aligned
-    column per entry of ``columns``; ``cell(row, column)`` gives the text of a cell."""
-    header = f"{label:>{label_width}} | " + " | ".join(f"{c:>{cell_width}}" for c in columns)
-    lines = [header, "-" * len(header)]
-    for row in rows:
-        cells = " | ".join(f"{cell(row, c):>{cell_width}}" for c in columns)
-        lines.append(f"{row!s:>{label_width}} | " + cells)
-    return "\n".join(lines)
 
 
 def benchmark(

@@ -38,8 +38,10 @@ from course_utils.conv import (
     make_operands,
     profile_im2col,
 )
+from course_utils.tables import Column, column_table
 from course_utils.timing import (
     benchmark,
+    format_seconds,
     gemm_peak_gflops,
     interleaved,
     limit_threads,
@@ -274,7 +276,7 @@ def format_im2col_profile(row: dict[str, Any]) -> str:
     gemm_gflops = row["flops"] / gemm_s / 1e9
     lines = [
         f"Where conv2d_im2col's time goes ({row['problem']}; one call, median of repeats):",
-        *(f"  {name:<11} {_seconds(seconds)}" for name, seconds in steps.items()),
+        *(f"  {name:<11} {format_seconds(seconds):>12}" for name, seconds in steps.items()),
         f"  patch copy writes {written / 2**20:.1f} MiB: {written / copy_s / 1e9:.1f} GB/s",
         f"  GEMM: {gemm_gflops:.1f} GFLOP/s = {100 * gemm_gflops / row['peak_gflops']:.0f}% "
         f"of the NumPy GEMM peak",
@@ -284,27 +286,30 @@ def format_im2col_profile(row: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _seconds(value: float) -> str:
-    return f"{value * 1e3:9.2f} ms" if value < 1 else f"{value:9.3f} s "
+def _percent_of_peak(row: dict[str, Any]) -> str:
+    return f"{100 * row['method_gflops'] / row['peak_gflops']:.0f}%"
+
+
+#: The columns of :func:`format_rows`.
+ROW_COLUMNS = (
+    Column("problem", lambda r: r["problem"], 34, "<"),
+    Column("method", lambda r: r["method"], 14, "<"),
+    Column("time", lambda r: format_seconds(r["method_s"]), 12),
+    Column("GFLOP/s", lambda r: f"{r['method_gflops']:.2f}", 8),
+    Column("%peak", _percent_of_peak, 6),
+    Column("reference", lambda r: r["reference"], 21, "<", before=" | "),
+    Column("time", lambda r: format_seconds(r["reference_s"]), 12),
+    Column("GFLOP/s", lambda r: f"{r['reference_gflops']:.2f}", 8),
+    Column("ratio", lambda r: f"{r['ratio']:.3f}", 7, before=" | "),
+    Column("speedup", lambda r: f"{r['speedup']:.1f}x", 8),
+    Column("goal", lambda r: r["goal"], 17, "<", before="  "),
+    Column("result", lambda r: "met" if r["met"] else "MISSED"),
+)
 
 
 def format_rows(rows: Sequence[dict[str, Any]]) -> str:
     """A plain-text table of :func:`run_conv_bench` rows, with the goals and met/missed."""
-    header = (
-        f"{'problem':<34} {'method':<14} {'time':>12} {'GFLOP/s':>8} {'%peak':>6} | "
-        f"{'reference':<21} {'time':>12} {'GFLOP/s':>8} | {'ratio':>7} {'speedup':>8}  "
-        f"{'goal':<17} result"
-    )
-    lines = [header, "-" * len(header)]
-    for r in rows:
-        percent = 100 * r["method_gflops"] / r["peak_gflops"]
-        lines.append(
-            f"{r['problem']:<34} {r['method']:<14} {_seconds(r['method_s'])} "
-            f"{r['method_gflops']:8.2f} {percent:5.0f}% | {r['reference']:<21} "
-            f"{_seconds(r['reference_s'])} {r['reference_gflops']:8.2f} | {r['ratio']:7.3f} "
-            f"{r['speedup']:7.1f}x  {r['goal']:<17} {'met' if r['met'] else 'MISSED'}"
-        )
-    return "\n".join(lines)
+    return column_table(ROW_COLUMNS, rows)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -41,8 +41,10 @@ from course_utils.conv.winograd import (
     profile_winograd,
     transform_filters,
 )
+from course_utils.tables import Column, column_table
 from course_utils.timing import (
     Timing,
+    format_seconds,
     gemm_peak_gflops,
     interleaved,
     limit_threads,
@@ -221,22 +223,27 @@ def run_winograd_bench(
     return rows
 
 
+def _reduction_text(row: dict[str, Any]) -> str:
+    return "" if row["mult_reduction"] is None else f"{row['mult_reduction']:.2f}x"
+
+
+#: The columns of :func:`format_rows`.
+ROW_COLUMNS = (
+    Column("layer", lambda r: r["case"], 28, "<"),
+    Column("method", lambda r: r["method"], 14, "<"),
+    Column("median", lambda r: format_seconds(r["median_s"]), 9),
+    Column("GFLOP/s", lambda r: f"{r['gflops']:.1f}", 8),
+    Column("%peak", lambda r: f"{100 * r['fraction_of_peak']:.0f}%", 6),
+    Column("vs torch", lambda r: f"{r['speedup_vs_torch']:.2f}x", 8),
+    Column("mult/", _reduction_text, 6),
+    Column("max rel err", lambda r: f"{r['max_rel_error']:.2e}", 11),
+    Column("target", lambda r: _target_text(r), before="  "),
+)
+
+
 def format_rows(rows: Sequence[dict[str, Any]]) -> str:
     """Plain-text table of :func:`run_winograd_bench` rows."""
-    header = (
-        f"{'layer':<28} {'method':<14} {'median':>9} {'GFLOP/s':>8} {'%peak':>6} "
-        f"{'vs torch':>8} {'mult/':>6} {'max rel err':>11}  target"
-    )
-    lines = [header, "-" * len(header)]
-    for row in rows:
-        reduction = "" if row["mult_reduction"] is None else f"{row['mult_reduction']:.2f}x"
-        lines.append(
-            f"{row['case']:<28} {row['method']:<14} {row['median_s'] * 1e3:>7.2f}ms "
-            f"{row['gflops']:>8.1f} {100 * row['fraction_of_peak']:>5.0f}% "
-            f"{row['speedup_vs_torch']:>7.2f}x {reduction:>6} {row['max_rel_error']:>11.2e}  "
-            f"{_target_text(row)}"
-        )
-    return "\n".join(lines)
+    return column_table(ROW_COLUMNS, rows)
 
 
 def _target_text(row: dict[str, Any]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from course_utils.tables import Column, column_table
 from course_utils.timing import format_seconds as _seconds
 
 
@@ -37,24 +38,34 @@ def format_bytes(value: float | None) -> str:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _or_na(value: Any, text: str) -> str:
+    return "n/a" if value is None else text
+
+
+#: The columns of :func:`format_ranking` (n/a rows keep their reason in the note).
+RANKING_COLUMNS = (
+    Column("#", lambda r: _or_na(r["rank"], str(r["rank"])), 3),
+    Column("method", lambda r: r["method"], 9, "<", before="  "),
+    Column("median", lambda r: _seconds(r["median_s"]), 10),
+    Column("x fastest", lambda r: _or_na(r["vs_fastest"], f"{r['vs_fastest'] or 0:.2f}x"), 9),
+    Column("GFLOP/s", lambda r: _or_na(r["gflops"], f"{r['gflops'] or 0:.2f}"), 8),
+    Column(
+        "% peak",
+        lambda r: "" if r["percent_of_peak"] is None else f"{r['percent_of_peak']:.0f}%",
+        7,
+    ),
+    Column(
+        "extra memory",
+        lambda r: "not counted" if r["extra_bytes"] is None else format_bytes(r["extra_bytes"]),
+        13,
+    ),
+    Column("note", lambda r: r["note"], before="  "),
+)
+
+
 def format_ranking(rows: Sequence[dict[str, Any]]) -> str:
     """A plain-text table of :func:`rank_methods` rows (n/a rows keep their reason)."""
-    header = (
-        f"{'#':>3}  {'method':<9} {'median':>10} {'x fastest':>9} {'GFLOP/s':>8} "
-        f"{'% peak':>7} {'extra memory':>13}  note"
-    )
-    lines = [header, "-" * len(header)]
-    for row in rows:
-        rank = "n/a" if row["rank"] is None else str(row["rank"])
-        ratio = "n/a" if row["vs_fastest"] is None else f"{row['vs_fastest']:.2f}x"
-        gflops = "n/a" if row["gflops"] is None else f"{row['gflops']:.2f}"
-        percent = "" if row["percent_of_peak"] is None else f"{row['percent_of_peak']:.0f}%"
-        memory = "not counted" if row["extra_bytes"] is None else format_bytes(row["extra_bytes"])
-        lines.append(
-            f"{rank:>3}  {row['method']:<9} {_seconds(row['median_s']):>10} {ratio:>9} "
-            f"{gflops:>8} {percent:>7} {memory:>13}  {row['note']}"
-        )
-    return "\n".join(lines)
+    return column_table(RANKING_COLUMNS, rows)
 
 
 def ranking_summary(rankings: dict[str, Sequence[dict[str, Any]]]) -> str:
