@@ -1,6 +1,7 @@
 """Case builders: an exercise's inputs declared in a few lines.
 
-A function exercise is checked on *cases* (:class:`~course_utils.checks.problems.Case`). Most
+A function exercise is checked on *cases* (:class:`Case`, defined here with :class:`Mistake`, a
+typical wrong answer computed from a case's inputs). Most
 exercises need the same kinds: seeded random arrays of stated shapes and dtype, a fixed worked
 example, the edge shapes (a 1×1 image, a kernel as large as the image, one row, one column,
 non-square shapes) and a few random shapes. :class:`Cases` builds them and writes each case's
@@ -24,13 +25,42 @@ anything else (ints, strings, functions, instruments) is passed unchanged.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from course_utils.checks.compare import describe, is_array
-from course_utils.checks.problems import Case
+
+
+@dataclass(frozen=True)
+class Case:
+    """One input for a function exercise.
+
+    Attributes:
+        args, kwargs: passed to both the learner's function and the reference.
+        label: how the case is described to the learner, e.g. ``"x (5, 5), w (3, 3), stride=2"``.
+    """
+
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+    label: str = ""
+
+    def describe(self) -> str:
+        if self.label:
+            return self.label
+        parts = [describe(a) if is_array(a) else repr(a) for a in self.args]
+        parts += [f"{k}={describe(v) if is_array(v) else repr(v)}" for k, v in self.kwargs.items()]
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A typical wrong answer: ``wrong`` computes it from the same inputs (or is the value)."""
+
+    message: str
+    wrong: Any
+
 
 try:
     import torch
@@ -241,8 +271,10 @@ def _short(value: Any) -> str:
 
 __all__ = [
     "IMAGE_KERNEL_EDGES",
+    "Case",
     "Cases",
     "Edge",
+    "Mistake",
     "is_shape",
     "keep",
     "random_array",

@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from course_utils.checks import outcomes, strict
@@ -24,6 +23,7 @@ from course_utils.checks.answers import (  # noqa: F401 - re-exported
     looks_like_stub,
     value_answer,
 )
+from course_utils.checks.cases import Case, Mistake  # noqa: F401 - re-exported
 from course_utils.checks.compare import describe, is_array, layout_diagnosis, value_difference
 from course_utils.checks.outcomes import Note, Outcome
 from course_utils.checks.plain import to_plain
@@ -34,35 +34,6 @@ _TOO_SLOW = (
     "An infinite loop, or Python loops over every pixel? Loop over the few kernel taps (or "
     "channels) and let NumPy handle whole arrays."
 )
-
-
-@dataclass(frozen=True)
-class Case:
-    """One input for a function exercise.
-
-    Attributes:
-        args, kwargs: passed to both the learner's function and the reference.
-        label: how the case is described to the learner, e.g. ``"x (5, 5), w (3, 3), stride=2"``.
-    """
-
-    args: tuple
-    kwargs: dict = field(default_factory=dict)
-    label: str = ""
-
-    def describe(self) -> str:
-        if self.label:
-            return self.label
-        parts = [describe(a) if is_array(a) else repr(a) for a in self.args]
-        parts += [f"{k}={describe(v) if is_array(v) else repr(v)}" for k, v in self.kwargs.items()]
-        return ", ".join(parts)
-
-
-@dataclass(frozen=True)
-class Mistake:
-    """A typical wrong answer: ``wrong`` computes it from the same inputs (or is the value)."""
-
-    message: str
-    wrong: Any
 
 
 def _show(item: Any) -> None:
