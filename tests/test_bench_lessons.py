@@ -152,7 +152,7 @@ def test_unfold_channel_sweep_covers_every_channel_count() -> None:
     result = sweep_unfold_channels(CHANNELS, batch=1, side=5, repeat=2)
     _check_sweep(result, ["F.conv2d", "unfold + matmul"], batch=1, side=5)
     ax = plot_unfold_channel_sweep(result, peak_gflops=2.0, batch=1, side=5, threads=1)
-    assert ax.get_title() == "3x3 conv, N=1, 5x5, float32, 1 thread(s)"
+    assert ax.get_title() == "3×3 conv, N=1, 5×5, float32, 1 thread(s)"
     assert _horizontal_line_at(ax, 2.0)
 
 
@@ -202,3 +202,25 @@ def test_attention_costs_are_printed_and_drawn(cost_rows) -> None:
     assert times.get_xscale() == "log" and memory.get_yscale() == "log"
     measured = times.get_lines()[0].get_ydata()
     assert list(measured) == [r["seconds"] for r in cost_rows if r["rate"] == 1]
+
+
+def test_the_shared_sweep_times_every_maker_at_every_count() -> None:
+    from course_utils.bench.sweeps import sweep_square_layers
+
+    calls: list[int] = []
+
+    def make(c: int):
+        return lambda: calls.append(c)
+
+    result = sweep_square_layers(
+        {"a": make, "b": make}, [2, 4], batch=1, side=3, threads=1, repeat=2
+    )
+    assert {(row["method"], row["size"]) for row in result.rows} == {
+        ("a", 2),
+        ("a", 4),
+        ("b", 2),
+        ("b", 4),
+    }
+    assert sorted(set(calls)) == [2, 4]
+    for row in result.rows:  # the direct method's flops of a 3x3, padding-1 layer
+        assert row["gflops"] == pytest.approx(2 * row["size"] ** 2 * 9 * 9 / row["median_s"] / 1e9)

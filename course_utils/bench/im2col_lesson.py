@@ -23,6 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from course_utils.bench.sweeps import plot_channel_sweep, sweep_square_layers
 from course_utils.conv import conv2d_flops, conv2d_im2col, im2col
 from course_utils.timing import (
     SweepResult,
@@ -30,7 +31,6 @@ from course_utils.timing import (
     benchmark,
     gemm_peak_gflops,
     limit_threads,
-    sweep,
 )
 
 __all__ = [
@@ -179,17 +179,10 @@ def sweep_im2col_channels(
     :class:`SweepResult` (rows ``size`` = C, ``method``, ``median_s``, ..., ``gflops``).
     """
 
-    def layer_flops(c: int) -> int:
-        return conv2d_flops((batch, c, side, side), (c, c, 3, 3), padding=1)
-
-    with limit_threads(threads):
-        return sweep(
-            _square_layer_makers(batch, side, rng),
-            channel_counts,
-            flops=layer_flops,
-            repeat=repeat,
-            label="channels C = K",
-        )
+    makers = _square_layer_makers(batch, side, rng)
+    return sweep_square_layers(
+        makers, channel_counts, batch=batch, side=side, threads=threads, repeat=repeat
+    )
 
 
 def plot_im2col_channel_sweep(
@@ -198,14 +191,9 @@ def plot_im2col_channel_sweep(
     """Effective GFLOP/s against the channel count (log-log, one tick per swept count), with
     the GEMM peak of ``threads`` threads dashed; the title names the layer (batch, side).
     Returns the matplotlib axes."""
-    import matplotlib.pyplot as plt
-
-    ax = result.plot(gflops=True)
-    label = f"GEMM peak ({threads} thread(s))"
-    ax.axhline(peak_gflops, color="0.3", ls="--", lw=1, label=label)
-    counts = list(dict.fromkeys(row["size"] for row in result.rows))
-    ax.xaxis.set_minor_locator(plt.NullLocator())
-    ax.set_xticks(counts, [str(c) for c in counts])
-    ax.set_title(f"N={batch}, {side}×{side}, 3×3, float32")
-    ax.legend()
-    return ax
+    return plot_channel_sweep(
+        result,
+        peak_gflops=peak_gflops,
+        peak_label=f"GEMM peak ({threads} thread(s))",
+        title=f"N={batch}, {side}×{side}, 3×3, float32",
+    )

@@ -20,6 +20,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from course_utils.bench.sweeps import plot_channel_sweep, sweep_square_layers
 from course_utils.conv import conv2d_flops
 from course_utils.conv.unfold import conv2d_unfold
 from course_utils.timing import (
@@ -28,7 +29,6 @@ from course_utils.timing import (
     benchmark,
     gemm_peak_gflops,
     limit_threads,
-    sweep,
 )
 
 __all__ = [
@@ -196,17 +196,10 @@ def sweep_unfold_channels(
     padding 1, for every C in ``channel_counts``, with ``threads`` threads. Returns the
     :class:`SweepResult` (rows ``size`` = C, ``method``, ``median_s``, ..., ``gflops``)."""
 
-    def layer_flops(c: int) -> int:
-        return conv2d_flops((batch, c, side, side), (c, c, 3, 3), padding=1)
-
-    with limit_threads(threads):
-        return sweep(
-            _square_layer_makers(batch, side),
-            channel_counts,
-            flops=layer_flops,
-            repeat=repeat,
-            label="channels C = K",
-        )
+    makers = _square_layer_makers(batch, side)
+    return sweep_square_layers(
+        makers, channel_counts, batch=batch, side=side, threads=threads, repeat=repeat
+    )
 
 
 def plot_unfold_channel_sweep(
@@ -214,8 +207,9 @@ def plot_unfold_channel_sweep(
 ) -> Any:
     """Effective GFLOP/s against the channel count (log-log), with the GEMM peak dashed.
     Returns the matplotlib axes."""
-    ax = result.plot(gflops=True)
-    ax.axhline(peak_gflops, color="k", linestyle="--", label="GEMM peak")
-    ax.legend()
-    ax.set_title(f"3x3 conv, N={batch}, {side}x{side}, float32, {threads} thread(s)")
-    return ax
+    return plot_channel_sweep(
+        result,
+        peak_gflops=peak_gflops,
+        peak_label="GEMM peak",
+        title=f"3×3 conv, N={batch}, {side}×{side}, float32, {threads} thread(s)",
+    )
