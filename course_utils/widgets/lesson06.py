@@ -138,13 +138,13 @@ def rankings_figure(
                 )
     if peak_gflops:
         ax.axhline(peak_gflops, color="k", linestyle="--", linewidth=1, label="GEMM peak")
-    ax.set_yscale("log")
-    ax.set_xticks(range(len(labels)), [_two_lines(t) for t in labels], fontsize=8)
-    ax.set_ylabel("effective GFLOP/s (log)")
-    ax.set_title("effective GFLOP/s = direct-method flops / median time")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.tight_layout()
-    return fig
+    return _finish_bars(
+        fig,
+        ax,
+        labels,
+        "effective GFLOP/s (log)",
+        "effective GFLOP/s = direct-method flops / median time",
+    )
 
 
 def sweep_figure(
@@ -232,10 +232,24 @@ def memory_figure(reports: dict[str, Sequence[dict[str, Any]]]) -> plt.Figure:
             labelled = True
             if row["measured"]:
                 ax.plot(x, row["measured"], "k.", markersize=6)
+    return _finish_bars(
+        fig,
+        ax,
+        labels,
+        "extra memory per call (bytes, log)",
+        "temporaries: bars = analytic model, dots = tracemalloc, hatched = n/a",
+    )
+
+
+def _finish_bars(
+    fig: plt.Figure, ax: plt.Axes, labels: Sequence[str], ylabel: str, title: str
+) -> plt.Figure:
+    """The common finish of the per-problem bar charts: log scale, two-line problem labels,
+    the legend outside on the right."""
     ax.set_yscale("log")
     ax.set_xticks(range(len(labels)), [_two_lines(t) for t in labels], fontsize=8)
-    ax.set_ylabel("extra memory per call (bytes, log)")
-    ax.set_title("temporaries: bars = analytic model, dots = tracemalloc, hatched = n/a")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     return fig
