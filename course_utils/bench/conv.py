@@ -21,13 +21,13 @@ indicative only, the targets are defined on the full sizes.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from course_utils.bench import command_parser
 from course_utils.config import quick_mode
 from course_utils.conv import (
     LayerShape,
@@ -313,12 +313,7 @@ def format_rows(rows: Sequence[dict[str, Any]]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m course_utils.bench conv",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--quick", action="store_true", help="small sizes (also COURSE_QUICK=1)")
+    parser = command_parser("conv", __doc__)
     parser.add_argument("--threads", type=int, default=2, help="BLAS/torch/FFT threads (2)")
     parser.add_argument("--repeat", type=int, default=None, help="timed calls per round")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (3)")

@@ -14,7 +14,6 @@ The settings are read when the libraries load, so each case needs its own proces
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -23,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from course_utils import WAIT_POLICY_ENV, timing
+from course_utils.bench import command_parser
 from course_utils.config import quick_mode
 
 __all__ = ["CASES", "format_results", "main", "measure_in_subprocess"]
@@ -99,12 +99,7 @@ def run(quick: bool = False) -> dict[str, dict[str, dict[str, float]]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m course_utils.bench interference",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--quick", action="store_true", help="small sizes (also COURSE_QUICK=1)")
+    parser = command_parser("interference", __doc__)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args(list(argv) if argv is not None else None)
     results = run(quick=args.quick or quick_mode())
