@@ -224,3 +224,17 @@ def test_the_shared_sweep_times_every_maker_at_every_count() -> None:
     assert sorted(set(calls)) == [2, 4]
     for row in result.rows:  # the direct method's flops of a 3x3, padding-1 layer
         assert row["gflops"] == pytest.approx(2 * row["size"] ** 2 * 9 * 9 / row["median_s"] / 1e9)
+
+
+def test_the_lesson_3_target_runs_once_per_thread_count_and_draws_three_bars_each() -> None:
+    from course_utils.bench.conv import ConvBenchProblem
+    from course_utils.bench.im2col_lesson import bench_target_by_threads, plot_target_by_threads
+    from course_utils.conv import LayerShape
+
+    layer = LayerShape(1, 2, 2, 6, 6, 3, 3, padding=1)
+    target = ConvBenchProblem("im2col_vs_torch", layer, goal_ratio=1.5)
+    rows = bench_target_by_threads(target, [1, 2], quick=True, repeat=1, rounds=1)
+    assert [row["n_threads"] for row in rows] == [1, 2]
+    assert all(row["method_s"] > 0 and row["reference_s"] > 0 for row in rows)
+    ax = plot_target_by_threads(rows, target.description)
+    assert len(ax.patches) == 3 * len(rows) and ax.get_title() == target.description

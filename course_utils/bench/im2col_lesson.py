@@ -23,6 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from course_utils.bench.conv import ConvBenchProblem, run_conv_bench
 from course_utils.bench.sweeps import plot_channel_sweep, sweep_square_layers
 from course_utils.conv import conv2d_flops, conv2d_im2col, im2col
 from course_utils.timing import (
@@ -36,6 +37,8 @@ from course_utils.timing import (
 __all__ = [
     "IM2COL_STEPS",
     "Im2colSteps",
+    "bench_target_by_threads",
+    "plot_target_by_threads",
     "format_im2col_steps",
     "plot_im2col_channel_sweep",
     "plot_im2col_steps",
@@ -197,3 +200,45 @@ def plot_im2col_channel_sweep(
         peak_label=f"GEMM peak ({threads} thread(s))",
         title=f"N={batch}, {side}×{side}, 3×3, float32",
     )
+
+
+def bench_target_by_threads(
+    target: ConvBenchProblem,
+    thread_counts: Sequence[int],
+    *,
+    quick: bool,
+    repeat: int,
+    rounds: int,
+) -> list[dict[str, Any]]:
+    """The course benchmark (:func:`course_utils.bench.conv.run_conv_bench`) of ``target``
+    once per thread count: one row each (its keys, and ``n_threads``)."""
+    rows = []
+    for threads in thread_counts:
+        row = run_conv_bench(
+            quick=quick, threads=threads, repeat=repeat, rounds=rounds, problems=[target]
+        )[0]
+        rows.append({**row, "n_threads": threads})
+    return rows
+
+
+def plot_target_by_threads(rows: Sequence[dict[str, Any]], title: str) -> Any:
+    """Bars of effective GFLOP/s per thread count: ``conv2d_im2col``, ``torch conv2d`` and
+    the NumPy GEMM peak measured in the same run. Returns the matplotlib axes."""
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots(figsize=(6.5, 3.4))
+    bar_w = 0.27
+    positions = np.arange(len(rows))
+    series = [
+        ("conv2d_im2col", "method_gflops"),
+        ("torch conv2d", "reference_gflops"),
+        ("GEMM peak (NumPy)", "peak_gflops"),
+    ]
+    for index, (name, key) in enumerate(series):
+        values = [row[key] for row in rows]
+        ax.bar(positions + (index - 1) * bar_w, values, bar_w, label=name)
+    ax.set_xticks(positions, [f"{row['n_threads']} thread(s)" for row in rows])
+    ax.set_ylabel("effective GFLOP/s")
+    ax.set_title(title)
+    ax.legend(loc="upper left")
+    return ax
