@@ -13,6 +13,7 @@
 #   COURSE_TORCH_INDEX   a package index for torch only, e.g. PyTorch's CPU wheel index
 #   COURSE_TEST_WORKERS  pytest-xdist workers for `test` (default: 2)
 #   COURSE_SKIP_INSTALL  1: use the existing venv as it is (no pip install), e.g. to restart lab
+#   COURSE_WORK_DIR      `lab` only: your work folder inside this one (default: mywork)
 #   COURSE_BROWSER       `test` only. auto (default): if chromium/chromedriver are missing and
 #                        this runs as root with apt-get, install the Debian packages for the
 #                        browser tests; 0: never install them (the browser tests are skipped).
@@ -69,14 +70,18 @@ setup_env() {
 
 run_lab() {
     setup_env ""
-    echo "==> starting JupyterLab on notebooks/00_welcome.ipynb"
+    # Your copies of the lessons and exercises (git-ignored): new ones are added after a
+    # `git pull`, a notebook you changed is never overwritten (course_utils/workspace.py).
+    local work="${COURSE_WORK_DIR:-mywork}"
+    "$PY" -m course_utils.workspace "$work"
+    echo "==> starting JupyterLab on $work/notebooks/00_welcome.ipynb"
     local root_args=()
     if [ "$(id -u)" = "0" ]; then
         root_args=(--allow-root)  # containers often run as root; JupyterLab refuses without this
     fi
-    # Serve the whole course (so links between folders work) and open the welcome notebook.
+    # Serve the whole course (so links to solutions/ work) and open your welcome notebook.
     exec "$VENV/bin/jupyter" lab ${root_args[@]+"${root_args[@]}"} --ServerApp.root_dir="$PWD" \
-        --LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb "$@"
+        --LabApp.default_url="/lab/tree/$work/notebooks/00_welcome.ipynb" "$@"
 }
 
 ensure_system_packages() {

@@ -18,12 +18,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _link(path: str | None, label: str, relative_to: Path) -> str:
-    """A link to ``path`` (relative to the repository), or a note while the file is missing."""
+    """A link to ``path`` (``notebooks/...``, relative to the repository), or a note while the
+    file is missing. From a work folder (:mod:`course_utils.workspace`), whose ``notebooks/``
+    and ``exercises/`` are the learner's copies, the link goes to the copy next to the
+    notebook when there is one, else to the course's file."""
     if path is None:
         return "&mdash;"
     if not (ROOT / path).exists():
         return "<i>in preparation</i>"
-    target = os.path.relpath(ROOT / path, relative_to)
+    beside = relative_to.parent / path
+    target = os.path.relpath(beside if beside.exists() else ROOT / path, relative_to)
     return f"<a href='{html.escape(target)}'>{html.escape(label)}</a>"
 
 
@@ -39,8 +43,11 @@ def _cells(lesson: Lesson, base: Path) -> list[str]:
 
 
 def course_map_html(relative_to: Path | None = None) -> str:
-    """An HTML table: lesson, exercise and solution links (relative to ``relative_to``), time."""
-    base = relative_to or ROOT / "notebooks"
+    """An HTML table: lesson, exercise and solution links (relative to ``relative_to``, by
+    default the folder the notebook runs in when it is a ``notebooks/`` folder, else the
+    course's ``notebooks/``), time."""
+    cwd = Path.cwd()
+    base = relative_to or (cwd if cwd.name == "notebooks" else ROOT / "notebooks")
     rows = [
         "<tr>"
         + "".join(f"<td style='text-align:left'>{c}</td>" for c in _cells(lesson, base))

@@ -1,7 +1,8 @@
 """JupyterLab in a real (headless Chromium) browser: what nbval cannot see.
 
 1. ``bash course.sh lab`` (the README's command, with the install step skipped) opens
-   JupyterLab on the welcome notebook, and its course map links every lesson.
+   JupyterLab on the learner's copy of the welcome notebook (``mywork/``), and its course map
+   links every lesson.
 2. A lesson widget, run in a live kernel, renders and redraws when a slider moves (widget
    callbacks never fire under nbval, so only a browser can test this).
 
@@ -135,7 +136,10 @@ def test_course_sh_lab_opens_the_welcome_notebook_with_every_lesson_linked(
         browser.get(server.url(""))  # the server root, as the browser course.sh opens
         _wait(
             browser,
-            lambda d: "00_welcome.ipynb" in d.current_url and _css(d, ".jp-RenderedHTMLCommon a"),
+            lambda d: (
+                "mywork/notebooks/00_welcome.ipynb" in d.current_url
+                and _css(d, ".jp-RenderedHTMLCommon a")
+            ),
             90,
             "the welcome notebook to open and render",
         )
