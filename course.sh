@@ -5,6 +5,8 @@
 #   bash course.sh test   create/refresh .venv with the test tools too, then lint and run the
 #                         whole test suite
 #   bash course.sh classroom OUT   write the classroom edition (checks without solutions) to OUT
+#   bash course.sh site [OUT]      write the lessons' website (stored outputs, no solutions) to
+#                                  OUT (default: build/site)
 #
 # Environment variables (all optional):
 #   PYTHON               interpreter used to create the venv (default: python3, needs >= 3.11)
@@ -127,6 +129,11 @@ run_tests() {
     echo "==> test suite finished in $((SECONDS - start)) s"
 }
 
+run_site() {
+    setup_env ""
+    exec "$PY" -m course_utils.site build "$@"
+}
+
 run_classroom() {
     setup_env ""
     exec "$PY" -m course_utils.classroom build "$@"
@@ -136,5 +143,6 @@ case "${1:-}" in
     lab) shift; run_lab "$@" ;;
     test) shift; run_tests "$@" ;;
     classroom) shift; run_classroom "$@" ;;
-    *) echo "usage: bash course.sh {lab|test|classroom OUT} [extra arguments]" >&2; exit 2 ;;
+    site) shift; run_site "$@" ;;
+    *) echo "usage: bash course.sh {lab|test|classroom OUT|site [OUT]} [extra arguments]" >&2; exit 2 ;;
 esac

@@ -16,24 +16,22 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
+from conftest import CHROMEDRIVER, CHROMIUM
 
 from course_utils.lessons import LESSONS
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 LESSON_STEMS = [lesson.stem for lesson in LESSONS]
 
 pytestmark = pytest.mark.skipif(
@@ -95,22 +93,6 @@ class LabServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self.log.close()
-
-
-@pytest.fixture()
-def browser() -> Iterator[Any]:
-    webdriver = pytest.importorskip("selenium.webdriver")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
-        options.add_argument(flag)
-    options.add_argument("--window-size=1400,1000")
-    service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
-    driver = webdriver.Chrome(options=options, service=service)
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 def _wait(driver: Any, condition: Callable[[Any], Any], timeout: float, what: str) -> Any:

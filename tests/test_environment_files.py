@@ -80,6 +80,7 @@ def test_lab_installs_what_the_course_needs_and_test_adds_the_test_tools() -> No
     script = (ROOT / "course.sh").read_text()
     assert 'setup_env ""' in _function_body(script, "run_lab")
     assert 'setup_env ""' in _function_body(script, "run_classroom")
+    assert 'setup_env ""' in _function_body(script, "run_site")
     assert 'setup_env "[dev]"' in _function_body(script, "run_tests")
     assert 'pip install --quiet -e ".$extras"' in _function_body(script, "setup_env")
 
