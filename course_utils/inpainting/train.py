@@ -37,6 +37,7 @@ import json
 import math
 import os
 import random
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -95,6 +96,14 @@ class TrainConfig:
     max_minutes: float = 0.0
     resume: bool = False
     progress: bool = True
+
+
+def _bar_options() -> dict[str, object]:
+    """In a notebook the bar goes to stdout (not the highlighted stderr box) and redraws at
+    most once a second, so a run leaves a few dozen updates of one line, not one per step."""
+    shell = sys.modules.get("IPython")
+    in_kernel = shell is not None and type(shell.get_ipython()).__name__ == "ZMQInteractiveShell"
+    return {"file": sys.stdout, "mininterval": 1.0} if in_kernel else {}
 
 
 def pick_device(name: str = "auto") -> torch.device:
@@ -335,6 +344,7 @@ class Trainer:
             initial=self.step,
             disable=not config.progress or self.rank != 0,
             desc=f"inpainting G {count_parameters(_unwrap(self.generator)) / 1e6:.2f}M params",
+            **_bar_options(),
         )
         self.generator.train()
         self.critics.train()
@@ -342,7 +352,8 @@ class Trainer:
             logs = self.train_step(self.step)
             self.step += 1
             bar.update(1)
-            bar.set_postfix(hole=f"{logs['fine_hole_l1']:.4f}", g=f"{logs['g_loss']:.3f}")
+            postfix = {"hole": f"{logs['fine_hole_l1']:.4f}", "g": f"{logs['g_loss']:.3f}"}
+            bar.set_postfix(postfix, refresh=False)  # shown at the bar's next refresh
             if self.rank == 0:
                 if config.eval_every and self.step % config.eval_every == 0:
                     l1, db = self.evaluate_box_holes()
