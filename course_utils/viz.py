@@ -37,12 +37,30 @@ COURSE_STYLE = {
     "legend.frameon": False,
 }
 IMAGE_CMAP = "gray"
+PHOTO_DPI = 85  # use_course_style(photos=True): a little smaller, for lessons full of photos
 SIGNED_CMAP = "RdBu_r"  # kernels and feature maps: red positive, blue negative, white zero
 
 
-def use_course_style() -> None:
-    """Apply the course's matplotlib style (lessons call this once at the top)."""
+def use_course_style(photos: bool = False) -> None:
+    """Apply the course's matplotlib style (lessons call this once at the top).
+
+    ``photos=True`` (a lesson whose figures are mostly photographs) draws at
+    :data:`PHOTO_DPI` and makes the notebook store its figures as JPEG, several times smaller
+    than PNG for photos, so the lesson stays light with all its outputs."""
     mpl.rcParams.update(COURSE_STYLE)
+    if photos:
+        mpl.rcParams["figure.dpi"] = PHOTO_DPI
+        _store_figures_as_jpeg()
+
+
+def _store_figures_as_jpeg(quality: int = 70) -> None:
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # pragma: no cover - no IPython: nothing is stored
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("jpeg", pil_kwargs={"quality": quality})
 
 
 def as_numpy(array: Any) -> np.ndarray:

@@ -81,3 +81,10 @@ def test_values_that_round_to_zero_are_written_without_a_sign() -> None:
     assert [text.get_text() for text in ax.texts] == ["0", "0", "-1", "0"]
     ax = viz.show_matrix(np.array([[-0.004, -0.05]]), fmt="{:.2f}")
     assert [text.get_text() for text in ax.texts] == ["0.00", "-0.05"]
+
+
+def test_the_photo_style_draws_smaller_and_outside_a_notebook_changes_nothing_else() -> None:
+    viz.use_course_style(photos=True)  # no IPython kernel here: no figure format to set
+    assert viz.mpl.rcParams["figure.dpi"] == viz.PHOTO_DPI
+    viz.use_course_style()
+    assert viz.mpl.rcParams["figure.dpi"] == viz.COURSE_STYLE["figure.dpi"]
