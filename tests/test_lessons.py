@@ -230,3 +230,13 @@ def test_each_lessons_stated_prerequisites_and_time_match_the_list() -> None:
         if minutes and int(minutes.group(1)) != entry.minutes:
             problems.append(f"{entry.notebook} estimated time {minutes.group(1)} minutes")
     assert not problems, "lessons that differ from course_utils/lessons.py:\n" + "\n".join(problems)
+
+
+def test_every_lesson_notebook_stays_under_one_mebibyte_with_its_outputs() -> None:
+    """Lessons are read with their outputs (GitHub, the website, a slow connection)."""
+    heavy = {
+        lesson.notebook: (ROOT / lesson.notebook).stat().st_size
+        for lesson in LESSONS
+        if (ROOT / lesson.notebook).stat().st_size > 2**20
+    }
+    assert not heavy, f"over 1 MiB (store figures as JPEG: use_course_style(photos=True)): {heavy}"
