@@ -53,7 +53,7 @@ def use_course_style(photos: bool = False) -> None:
         _store_figures_as_jpeg()
 
 
-def _store_figures_as_jpeg(quality: int = 70) -> None:
+def _store_figures_as_jpeg(quality: int = 65) -> None:
     try:
         from IPython import get_ipython
         from matplotlib_inline.backend_inline import set_matplotlib_formats

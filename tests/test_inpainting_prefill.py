@@ -89,3 +89,43 @@ def test_classical_fill_ignores_the_hole_content_and_rejects_bad_shapes():
     assert torch.equal(classical_fill(image, torch.zeros_like(mask)), image)
     with pytest.raises(ValueError, match="does not match"):
         classical_fill(image, torch.zeros(1, 1, 16, 15))
+
+
+def test_mean_fill_paints_each_hole_with_its_images_mean_known_colour() -> None:
+    from course_utils.inpainting.prefill import mean_fill
+
+    image = torch.rand(2, 3, 8, 8) * 2 - 1
+    mask = torch.zeros(2, 1, 8, 8)
+    mask[0, :, 2:5, 3:6] = 1.0
+    mask[1] = 1.0  # no known pixel at all
+    filled = mean_fill(image, mask)
+    known = mask[0, 0] == 0
+    expected = image[0][:, known].mean(dim=1)
+    torch.testing.assert_close(filled[0, :, 3, 4], expected)
+    torch.testing.assert_close(filled[0][:, known], image[0][:, known])  # known unchanged
+    assert torch.equal(filled[1], torch.zeros(3, 8, 8))
+
+
+def test_an_untrained_generator_returns_its_pre_fill_whichever_it_is() -> None:
+    from course_utils.inpainting.models import build_model, deepfill_config, load_model, save_model
+    from course_utils.inpainting.networks import Generator
+    from course_utils.inpainting.prefill import mean_fill
+
+    torch.manual_seed(0)
+    image = torch.rand(1, 3, 16, 16) * 2 - 1
+    mask = torch.zeros(1, 1, 16, 16)
+    mask[..., 4:11, 5:12] = 1.0
+    generator = build_model(deepfill_config(width=4, coarse_width=2, prefill="mean"))
+    assert isinstance(generator, Generator) and generator.prefill == "mean"
+    _, fine = generator(image, mask)
+    torch.testing.assert_close(fine, mean_fill(image, mask))  # zero-initialised corrections
+    with pytest.raises(ValueError, match="prefill must be one of"):
+        Generator(width=4, prefill="median")
+    assert "prefill" not in deepfill_config().options  # files of older code stay equal
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "g.pt"
+        save_model(path, deepfill_config(width=4, coarse_width=2, prefill="mean"), generator)
+        assert load_model(path).prefill == "mean"

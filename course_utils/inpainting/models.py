@@ -111,11 +111,18 @@ def build_model(config: ModelConfig) -> nn.Module:
 
 
 def deepfill_config(
-    width: int = 32, coarse_width: int = 8, attention_rate: int = 2, softmax_scale: float = 10.0
+    width: int = 32,
+    coarse_width: int = 8,
+    attention_rate: int = 2,
+    softmax_scale: float = 10.0,
+    prefill: str = "classical",
 ) -> ModelConfig:
-    """Config of a :class:`.networks.Generator` (the shipped one has the defaults)."""
-    options = {"width": width, "coarse_width": coarse_width}
+    """Config of a :class:`.networks.Generator` (the shipped one has the defaults; the
+    default pre-fill is left out of the options, as in files written before it existed)."""
+    options: dict[str, Any] = {"width": width, "coarse_width": coarse_width}
     options |= {"attention_rate": attention_rate, "softmax_scale": softmax_scale}
+    if prefill != "classical":
+        options["prefill"] = prefill
     return ModelConfig(DEEPFILL, options)
 
 

@@ -36,7 +36,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from .attention import AttentionMaps, ContextualAttention
-from .prefill import classical_fill
+from .prefill import classical_fill, mean_fill
 
 
 class ConvBlock(nn.Sequential):
@@ -130,6 +130,10 @@ class UNetStage(nn.Module):
         return (start + self.to_rgb(g1) * mask).clamp(-1.0, 1.0), maps
 
 
+#: The starting points a :class:`Generator` can correct.
+PREFILLS = {"classical": classical_fill, "mean": mean_fill}
+
+
 class Generator(nn.Module):
     """Coarse-to-fine inpainting generator (two :class:`UNetStage` on a classical pre-fill).
 
@@ -138,6 +142,9 @@ class Generator(nn.Module):
         coarse_width: base channel count of the coarse stage (default width // 2).
         attention_rate: matching rate of the contextual attention at 1/4 resolution.
         softmax_scale: softmax temperature of the contextual attention.
+        prefill: what the coarse stage starts from: ``"classical"`` (the mean of three
+            classical fills, :func:`.prefill.classical_fill`) or ``"mean"`` (the mean known
+            colour, :func:`.prefill.mean_fill`: cheap, and everything better is learned).
 
     forward(image, mask, return_attention=False):
         image: (B, 3, H, W) in [-1, 1], H and W multiples of ``size_multiple``
@@ -153,8 +160,12 @@ class Generator(nn.Module):
         coarse_width: int | None = None,
         attention_rate: int = 2,
         softmax_scale: float = 10.0,
+        prefill: str = "classical",
     ) -> None:
         super().__init__()
+        if prefill not in PREFILLS:
+            raise ValueError(f"prefill must be one of {sorted(PREFILLS)}, got {prefill!r}")
+        self.prefill = prefill
         coarse_width = width // 2 if coarse_width is None else coarse_width
         if min(width, coarse_width) < 2:
             raise ValueError(f"widths must be >= 2, got {width} and {coarse_width}")
@@ -170,7 +181,7 @@ class Generator(nn.Module):
         self, image: torch.Tensor, mask: torch.Tensor, return_attention: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor] | tuple[torch.Tensor, torch.Tensor, AttentionMaps]:
         self._check(image, mask)
-        prefilled = classical_fill(image, mask)
+        prefilled = PREFILLS[self.prefill](image, mask)
         coarse, _ = self.coarse(prefilled, mask)
         fine, maps = self.refine(coarse, mask, return_attention=return_attention)
         if return_attention:

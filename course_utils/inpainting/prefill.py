@@ -11,6 +11,10 @@ Their errors are partly independent, so the mean is better than each of them (on
 64x64 crops of the *training* photos with 32x32 holes: hole L1 x100 6.07 for the mean of
 the three, 6.37 for Telea/Navier-Stokes only, 6.40 Telea, 6.70 biharmonic).
 
+``mean_fill`` is the plainest start: every hole pixel takes the mean colour of its image's
+known pixels (lesson 08 trains a small generator from it, so that everything the network
+adds to the hole is its own work).
+
 ``pull_push_fill`` is a cheaper, smoother alternative written in torch:
 
 Pull (Gortler et al., "The Lumigraph", SIGGRAPH 1996): build a pyramid of half-resolution
@@ -102,6 +106,19 @@ def classical_fill(image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     result = torch.from_numpy(filled).permute(0, 3, 1, 2) * 2.0 - 1.0
     result = result.to(image.device, image.dtype)
     return torch.where(mask.bool(), result, image)
+
+
+def mean_fill(image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """The hole of each sample filled with the mean colour of its known pixels.
+
+    image: (B, C, H, W) (hole values ignored); mask: (B, 1, H, W), 1 = hole. Returns
+    (B, C, H, W), known pixels unchanged; a sample without known pixels gets 0.
+    """
+    _check_pair(image, mask)
+    known = 1.0 - mask
+    count = known.sum(dim=(2, 3), keepdim=True).clamp_min(1.0)
+    mean = (image * known).sum(dim=(2, 3), keepdim=True) / count
+    return torch.where(mask.bool(), mean.expand_as(image), image)
 
 
 def _check_pair(image: torch.Tensor, mask: torch.Tensor) -> None:
