@@ -137,8 +137,8 @@ def test_course_sh_lab_opens_the_welcome_notebook_with_every_lesson_linked(
             assert any(link.split("?")[0].endswith(f"{stem}.ipynb") for link in links), stem
 
 
-def _widget_notebook(folder: Path) -> Path:
-    cell = (
+def _widget_notebook(folder: Path, cell: str | None = None, name: str = "widget") -> Path:
+    cell = cell or (
         "import course_utils\n"
         "from course_utils.widgets import lesson01\n\n"
         "lesson01.make_window_widget()"
@@ -149,7 +149,7 @@ def _widget_notebook(folder: Path) -> Path:
         "display_name": "Python 3",
         "language": "python",
     }
-    path = folder / "widget.ipynb"
+    path = folder / f"{name}.ipynb"
     nbformat.write(notebook, path)
     return path
 
@@ -191,6 +191,63 @@ def test_a_lesson_widget_renders_and_redraws_in_a_live_kernel(browser: Any, tmp_
         assert redrawn.startswith("data:image/png")
         readouts = [r.text for r in _css(browser, ".widget-slider .widget-readout")]
         assert readouts[2] == "2", readouts  # the stride the kernel drew with
+
+
+def _result_image(driver: Any) -> str:
+    images = _css(driver, ".jp-OutputArea .jupyter-widgets img, .jp-OutputArea .widget-image")
+    return images[0].get_attribute("src") if images else ""
+
+
+def test_painting_a_stroke_in_lesson_8s_widget_updates_the_fills(
+    browser: Any, tmp_path: Path
+) -> None:
+    """Lesson 8: drag the mouse over the photo; when the button is released, the fills of
+    every method are computed again for the painted hole and shown."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    root = tmp_path / "root"
+    root.mkdir()
+    cell = "from course_utils.widgets.paint import make_paint_widget\n\nmake_paint_widget()"
+    _widget_notebook(root, cell, name="paint")
+    lab = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={root}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        lab.append("--allow-root")
+    with LabServer(lab, root, tmp_path) as server:
+        browser.get(server.url("lab/tree/paint.ipynb"))
+        _wait(browser, lambda d: _kernel_ready(server), 90, "the kernel to start")
+        _wait(browser, _run_first_cell, 60, "the first cell to accept Shift+Enter")
+        canvases = _wait(
+            browser, lambda d: _css(d, ".jp-OutputArea canvas"), 120, "the painting canvas"
+        )
+        first = _wait(browser, _result_image, 120, "the first comparison of fills")
+        before = _hole_share(browser)
+        top = canvases[-1]  # the hole layer, on top: it receives the mouse
+        ActionChains(browser).move_to_element_with_offset(top, -60, -20).click_and_hold().pause(
+            0.2
+        ).move_by_offset(40, 10).pause(0.1).move_by_offset(40, 10).pause(0.1).release().perform()
+        updated = _wait(
+            browser,
+            lambda d: (src := _result_image(d)) and src != first and src,
+            90,
+            "the fills to change after painting a stroke",
+        )
+        assert updated.startswith("data:image/jpeg") or updated.startswith("blob:")
+        after = _wait(
+            browser,
+            lambda d: (share := _hole_share(d)) is not None and share > before and share,
+            30,
+            "the status to report the larger painted hole",
+        )
+        assert after > before
+
+
+def _hole_share(driver: Any) -> float | None:
+    """The hole's share of the photo (percent) in the paint widget's status line."""
+    import re
+
+    status = " ".join(e.text for e in _css(driver, ".jp-OutputArea .widget-html"))
+    found = re.search(r"Hole: ([0-9.]+)% of the photo", status)
+    return float(found.group(1)) if found else None
 
 
 def _run_first_cell(driver: Any) -> bool:
