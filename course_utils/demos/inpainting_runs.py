@@ -146,26 +146,19 @@ def read_loss_log(path: str | Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 def model_card_rows(path: str | Path = MODEL_CARD_PATH) -> list[dict]:
     """The evaluation table of the model card: rows like :func:`evaluate`'s.
 
-    Returns [{"mask", "method", "hole_l1_x100", "psnr", "ssim", "seconds"}, ...] in the
-    card's order (bold markers around method names removed).
+    Returns [{"mask", "method", "hole_l1_x100", "psnr", "ssim", "sharpness", "seconds"}, ...]
+    in the card's order (bold markers around method names removed).
     """
+    keys = ("hole_l1_x100", "psnr", "ssim", "sharpness", "seconds")
     rows = []
     for line in Path(path).read_text().splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) != 6 or cells[0] not in MASK_KINDS:
+        if len(cells) != 2 + len(keys) or cells[0] not in MASK_KINDS:
             continue
         try:
             numbers = [float(cell) for cell in cells[2:]]
         except ValueError:
             continue
-        rows.append(
-            {
-                "mask": cells[0],
-                "method": cells[1].strip("*"),
-                "hole_l1_x100": numbers[0],
-                "psnr": numbers[1],
-                "ssim": numbers[2],
-                "seconds": numbers[3],
-            }
-        )
+        values = dict(zip(keys, numbers, strict=True))
+        rows.append({"mask": cells[0], "method": cells[1].strip("*"), **values})
     return rows
