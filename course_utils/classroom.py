@@ -38,6 +38,7 @@ from course_utils.answer_leaks import asked_of, copied_solutions, python_functio
 from course_utils.checks import FunctionProblem, Problem
 from course_utils.checks.exercise_set import ExerciseSet
 from course_utils.checks.recorded import SUFFIX, load_recorded_set, write_recording
+from course_utils.folders import prepare_owned_folder
 from course_utils.grading.sets import exercise_set_names
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,13 +103,7 @@ class BuildReport:
 def prepare_folder(out: Path, force: bool) -> None:
     """Create ``out``; an existing non-empty folder is replaced only if it is an edition built
     before and ``force`` is given (nothing else is ever deleted)."""
-    if out.exists() and any(out.iterdir()):
-        if not (out / MARKER).is_file():
-            raise BuildError(f"{out} exists and is not a classroom edition: choose a new folder")
-        if not force:
-            raise BuildError(f"{out} holds an edition built before: add --force to replace it")
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
+    prepare_owned_folder(out, MARKER, force, "a classroom edition", BuildError)
 
 
 def copy_library(out: Path) -> None:

@@ -26,13 +26,13 @@ import html
 import os
 import posixpath
 import re
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
+from course_utils.folders import prepare_owned_folder
 from course_utils.launch import launch_links
 from course_utils.lessons import LESSONS
 
@@ -152,13 +152,7 @@ def _prepare(out: Path, force: bool) -> None:
     out = out.resolve()
     if out == ROOT or ROOT in out.parents and out.relative_to(ROOT).parts[0] != "build":
         raise SiteError(f"{out} is part of the course; write the site elsewhere (e.g. build/)")
-    if out.exists() and any(out.iterdir()):
-        if not (out / MARKER).exists():
-            raise SiteError(f"{out} is not empty and is not a site this builder wrote")
-        if not force:
-            raise SiteError(f"{out} holds a site built before; use --force to replace it")
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
+    prepare_owned_folder(out, MARKER, force, "a course website", SiteError)
     (out / MARKER).write_text("written by python -m course_utils.site\n")
 
 

@@ -154,6 +154,14 @@ def _widget_notebook(folder: Path, cell: str | None = None, name: str = "widget"
     return path
 
 
+def _lab_on(root: Path, home: Path) -> LabServer:
+    """JupyterLab serving ``root`` (a folder of test notebooks), as a learner starts it."""
+    lab = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={root}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        lab.append("--allow-root")
+    return LabServer(lab, root, home)
+
+
 def _output_image(driver: Any) -> str:
     images = _css(driver, ".jp-OutputArea .widget-output img, .jp-OutputArea .jupyter-widgets img")
     return images[0].get_attribute("src") if images else ""
@@ -165,10 +173,7 @@ def test_a_lesson_widget_renders_and_redraws_in_a_live_kernel(browser: Any, tmp_
     root = tmp_path / "root"
     root.mkdir()
     _widget_notebook(root)
-    lab = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={root}"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        lab.append("--allow-root")
-    with LabServer(lab, root, tmp_path) as server:
+    with _lab_on(root, tmp_path) as server:
         browser.get(server.url("lab/tree/widget.ipynb"))
         _wait(browser, lambda d: _kernel_ready(server), 90, "the kernel to start")
         _wait(browser, _run_first_cell, 60, "the first cell to accept Shift+Enter")
@@ -209,10 +214,7 @@ def test_painting_a_stroke_in_lesson_8s_widget_updates_the_fills(
     root.mkdir()
     cell = "from course_utils.widgets.paint import make_paint_widget\n\nmake_paint_widget()"
     _widget_notebook(root, cell, name="paint")
-    lab = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={root}"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        lab.append("--allow-root")
-    with LabServer(lab, root, tmp_path) as server:
+    with _lab_on(root, tmp_path) as server:
         browser.get(server.url("lab/tree/paint.ipynb"))
         _wait(browser, lambda d: _kernel_ready(server), 90, "the kernel to start")
         _wait(browser, _run_first_cell, 60, "the first cell to accept Shift+Enter")

@@ -82,7 +82,7 @@ def test_the_builder_never_writes_over_a_folder_it_did_not_make(tmp_path: Path) 
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.txt").write_text("keep")
-    with pytest.raises(SiteError, match="not a site"):
+    with pytest.raises(SiteError, match="not a course website"):
         build_site(mine)
     assert (mine / "notes.txt").read_text() == "keep"
     with pytest.raises(SiteError, match="part of the course"):
