@@ -75,6 +75,10 @@ run_lab() {
     # Your copies of the lessons and exercises (git-ignored): new ones are added after a
     # `git pull`, a notebook you changed is never overwritten (course_utils/workspace.py).
     local work="${COURSE_WORK_DIR:-mywork}"
+    case "$work" in
+        /* | ..* | *../*) echo "COURSE_WORK_DIR must be a folder inside the course, e.g. mywork" >&2
+            exit 2 ;;
+    esac
     "$PY" -m course_utils.workspace "$work"
     echo "==> starting JupyterLab on $work/notebooks/00_welcome.ipynb"
     local root_args=()

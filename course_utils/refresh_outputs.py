@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,10 +20,26 @@ import nbformat
 
 from course_utils.lessons import LESSONS
 
-__all__ = ["main", "refresh_notebook", "tidy_outputs"]
+__all__ = ["as_displayed", "main", "refresh_notebook", "tidy_outputs"]
 
 ROOT = Path(__file__).resolve().parents[1]
-_OVERWRITTEN = re.compile(r"[^\n]*\r(?=[^\n])")
+
+
+def _line_as_displayed(line: str) -> str:
+    """One line as a terminal leaves it: ``\r`` returns to its start, later characters
+    overwrite earlier ones and the rest of the line stays."""
+    shown: list[str] = []
+    for piece_index, piece in enumerate(line.split("\r")):
+        if piece_index == 0:
+            shown = list(piece)
+        else:
+            shown[: len(piece)] = piece
+    return "".join(shown)
+
+
+def as_displayed(text: str) -> str:
+    """Stream text with every carriage return applied, as JupyterLab shows it."""
+    return "\n".join(_line_as_displayed(line) for line in text.split("\n"))
 
 
 def tidy_outputs(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -46,7 +61,7 @@ def tidy_outputs(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 merged.append(output)
         for output in merged:
             if output.output_type == "stream":
-                output.text = _OVERWRITTEN.sub("", output.text)
+                output.text = as_displayed(output.text)
         if "outputs" in cell:
             cell.outputs = merged
     return notebook

@@ -152,6 +152,10 @@ def _prepare(out: Path, force: bool) -> None:
     out = out.resolve()
     if out == ROOT or ROOT in out.parents and out.relative_to(ROOT).parts[0] != "build":
         raise SiteError(f"{out} is part of the course; write the site elsewhere (e.g. build/)")
+    if out in ROOT.parents:
+        raise SiteError(f"{out} contains the course itself; write the site elsewhere")
+    if out.exists() and not out.is_dir():
+        raise SiteError(f"{out} is a file, not a folder")
     prepare_owned_folder(out, MARKER, force, "a course website", SiteError)
     (out / MARKER).write_text("written by python -m course_utils.site\n")
 

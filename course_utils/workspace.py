@@ -51,7 +51,7 @@ class SyncReport:
         """Plain sentences for the terminal."""
         out = [
             f"work folder {self.work}: {self.unchanged} notebook(s) as the course has them, "
-            f"{self.yours} with your changes"
+            f"{self.yours + len(self.kept)} with your changes"
         ]
         if self.added:
             out.append(f"copied {len(self.added)} new: {', '.join(self.added)}")
@@ -60,8 +60,8 @@ class SyncReport:
             out.append(f"updated {len(self.updated)} you had not changed: {names}")
         for path in self.kept:
             out.append(
-                f"kept your version of {path} (the course's new version is {path} in the "
-                "course folder)"
+                f"kept your version of {path} (the course's version, possibly newer, is {path} "
+                "in the course folder)"
             )
         return out
 

@@ -99,3 +99,26 @@ def test_the_widget_fills_each_stroke_and_keeps_the_photo_on_a_bad_upload() -> N
     assert widget.image.shape == (256, 256, 3)
     bundle = widget._repr_mimebundle_()
     assert "image/jpeg" in bundle  # the figure shown where no widget can run
+
+
+def test_integer_photos_keep_their_brightness_and_phone_photos_stand_upright() -> None:
+    grey16 = np.full((32, 32, 3), 32768, dtype=np.uint16)
+    assert square_photo(grey16, 32)[0].mean() == pytest.approx(0.5, abs=1e-3)
+    wide = Image.fromarray(np.zeros((20, 40, 3), dtype=np.uint8))
+    exif = wide.getexif()
+    exif[0x0112] = 6  # "rotate 90 degrees to display": a phone held upright
+    buffer = io.BytesIO()
+    wide.save(buffer, format="JPEG", exif=exif)
+    assert decode_photo(buffer.getvalue()).shape == (40, 20, 3)
+    with pytest.raises(ValueError, match="radius"):
+        brush_stroke(np.zeros((4, 4), dtype=bool), [(1, 1)], radius=float("nan"))
+
+
+def test_clearing_the_hole_removes_the_old_comparison() -> None:
+    pytest.importorskip("ipycanvas")
+    from course_utils.widgets.paint import make_paint_widget
+
+    widget = make_paint_widget(size=64)
+    assert widget.result.value
+    widget.clear()
+    assert widget.result.value == b""

@@ -283,3 +283,25 @@ def test_a_wrong_hidden_cases_file_is_a_clear_error(tmp_path: Path, capsys) -> N
     hidden.write_text("HIDDEN_CASES = {'ex00_warmup': {'q9': []}}\n")
     assert main([str(SOLVED), "--hidden-cases", str(hidden)]) == 2
     assert "no function exercise 'q9'" in capsys.readouterr().err
+
+
+def test_the_grader_rejects_a_loss_autograd_cannot_differentiate(tmp_path: Path) -> None:
+    """The differentiability check holds in the grader's sandbox too (not only in the
+    notebook): a detached loss is *not yet* for exercise 08 q2 and q3."""
+    solved = ROOT / "solutions" / "08_inpainting_gan.ipynb"
+    detach = {
+        "    return real_term + fake_term\n": "    return (real_term + fake_term).detach()\n",
+        "    return -(fake_scores * hole_patches).sum() / hole_count\n": (
+            "    return (-(fake_scores * hole_patches).sum() / hole_count).detach()\n"
+        ),
+    }
+    notebook = _notebook(
+        solved, tmp_path / "sub" / "s1" / "08_inpainting_gan.ipynb", replace=detach
+    )
+    report = tmp_path / "grades.json"
+    assert main([str(notebook), "--json-out", str(report)]) == 0
+    exercises = {e["exercise"]: e for e in json.loads(report.read_text())[0]["exercises"]}
+    for label in ("q2", "q3"):
+        assert exercises[label]["outcome"] == "not yet", exercises[label]
+        assert "cannot differentiate" in exercises[label]["message"]
+    assert exercises["q1"]["outcome"] == "correct"

@@ -59,3 +59,11 @@ def test_a_failing_notebook_is_not_written_and_quick_mode_is_refused(
     monkeypatch.setenv("COURSE_QUICK", "1")
     with pytest.raises(RuntimeError, match="full-size"):
         refresh_notebook(path)
+
+
+def test_carriage_returns_overwrite_like_a_terminal() -> None:
+    from course_utils.refresh_outputs import as_displayed
+
+    assert as_displayed("abcdef\rXY") == "XYcdef"  # the rest of the line stays
+    assert as_displayed("abc\r\r\nz") == "abc\nz"
+    assert as_displayed("\r 10%\r 20%\r100%\ndone\n") == "100%\ndone\n"

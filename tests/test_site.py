@@ -87,6 +87,8 @@ def test_the_builder_never_writes_over_a_folder_it_did_not_make(tmp_path: Path) 
     assert (mine / "notes.txt").read_text() == "keep"
     with pytest.raises(SiteError, match="part of the course"):
         build_site(ROOT / "notebooks")
+    with pytest.raises(SiteError, match="contains the course"):
+        build_site(ROOT.parent, force=True)
 
 
 @pytest.mark.skipif(

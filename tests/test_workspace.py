@@ -110,6 +110,7 @@ def test_course_sh_lab_syncs_the_work_folder_before_jupyterlab() -> None:
     body = script.split("run_lab() {", 1)[1].split("\n}\n", 1)[0]
     assert body.index("course_utils.workspace") < body.index("jupyter")
     assert "/lab/tree/$work/notebooks/00_welcome.ipynb" in body
+    assert "must be a folder inside the course" in body  # Lab serves the course folder
     ignored = subprocess.run(
         ["git", "check-ignore", "mywork/notebooks/01.ipynb"], cwd=ROOT, capture_output=True
     )

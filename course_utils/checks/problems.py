@@ -27,7 +27,7 @@ from course_utils.checks.cases import Case, Mistake  # noqa: F401 - re-exported
 from course_utils.checks.compare import describe, is_array, layout_diagnosis, value_difference
 from course_utils.checks.outcomes import Note, Outcome
 from course_utils.checks.plain import to_plain
-from course_utils.checks.sandbox import CallResult, call_safely
+from course_utils.checks.sandbox import CallResult, call_safely, with_grad
 from course_utils.checks.wrong_answers import WrongAnswer
 
 _TOO_SLOW = (
@@ -250,10 +250,12 @@ class FunctionProblem(Problem):
         may_mutate: bool = False,
         too_slow: str = _TOO_SLOW,
         allowed_calls: Sequence[str] = (),
+        grad_args: Sequence[int] = (),
     ) -> None:
         super().__init__(label, name, hints, wrong_answers)
         self.too_slow = too_slow
         self.allowed_calls = tuple(allowed_calls)
+        self.grad_args = tuple(grad_args)
         self.reference = reference
         self._cases = cases
         self.mistakes = tuple(mistakes)
@@ -274,7 +276,8 @@ class FunctionProblem(Problem):
 
     def run_case(self, fn: Callable[..., Any], case: Case) -> CallResult:
         """One call of the learner's function (copies, time limit, plain result)."""
-        return call_safely(fn, case.args, case.kwargs, self.time_limit())
+        args = with_grad(case.args, self.grad_args)
+        return call_safely(fn, args, case.kwargs, self.time_limit())
 
     def time_limit(self) -> float:
         """Seconds per call: ``timeout``, or -- where the exercise sets
@@ -396,6 +399,15 @@ class FunctionProblem(Problem):
                 self.label,
                 f"`{self.name}` changed its input arrays in place: the caller's data is "
                 "destroyed. Work on a copy (e.g. `x.copy()`, `np.pad`) or build a new array.",
+                (where,),
+            )
+        if self.grad_args and run.differentiable is False:
+            return outcomes.incorrect(
+                self.label,
+                f"`{self.name}` returned a tensor autograd cannot differentiate: it was "
+                "computed on detached values, in NumPy and wrapped again, or under "
+                "`torch.no_grad()`. Use torch operations on the inputs themselves, so that "
+                "`loss.backward()` reaches them.",
                 (where,),
             )
         expected = self.expected_of(case) if want is None else want

@@ -182,6 +182,7 @@ def record_function(problem: FunctionProblem) -> dict[str, Any]:
         "may_mutate": bool(problem.may_mutate),
         "too_slow": problem.too_slow,
         "allowed_calls": list(problem.allowed_calls),
+        "grad_args": list(problem.grad_args),
         "timeout_per_reference": problem.timeout_per_reference,
         "reference_seconds": None,
     }
@@ -259,6 +260,7 @@ class RecordedFunctionProblem(_Withheld, FunctionProblem):
             may_mutate=data["may_mutate"],
             too_slow=data["too_slow"],
             allowed_calls=data["allowed_calls"],
+            grad_args=data.get("grad_args", ()),
         )
         self.uses = tuple(data["uses"])
         self.timeout_per_reference = data["timeout_per_reference"]

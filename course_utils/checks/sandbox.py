@@ -41,7 +41,7 @@ import signal
 import sys
 import sysconfig
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
@@ -84,7 +84,9 @@ class CallResult:
     timed_out / caught_timeout: the time limit expired / and the learner's code caught it;
     printed_chars: characters the call printed; mutated_input: it changed its arguments;
     package_call: the qualified name of the first course-library function the learner's code
-    called directly (e.g. ``"course_utils.conv.direct.conv2d_direct"``), if any.
+    called directly (e.g. ``"course_utils.conv.direct.conv2d_direct"``), if any;
+    differentiable: for a torch tensor result, whether autograd can differentiate it
+    (``requires_grad``); None for any other result.
     """
 
     value: Any = None
@@ -97,6 +99,7 @@ class CallResult:
     printed_chars: int = 0
     mutated_input: bool = False
     package_call: str | None = None
+    differentiable: bool | None = None
 
     @property
     def failed(self) -> bool:
@@ -281,6 +284,17 @@ class _PackageCalls:
         sys.settrace(self._previous)
 
 
+def with_grad(args: tuple, indices: Sequence[int]) -> tuple:
+    """``args`` with the floating-point torch tensors at ``indices`` replaced by copies that
+    require gradients (so a differentiable answer returns a tensor autograd can follow)."""
+    prepared = list(args)
+    for index in indices:
+        value = prepared[index] if index < len(prepared) else None
+        if getattr(value, "is_floating_point", None) is not None and value.is_floating_point():
+            prepared[index] = value.detach().clone().requires_grad_(True)
+    return tuple(prepared)
+
+
 def call_safely(
     fn: Callable[..., Any], args: tuple, kwargs: dict, timeout: float = 10.0
 ) -> CallResult:
@@ -318,6 +332,8 @@ def call_safely(
         result.error_type, result.error_message, value = None, "", None
     result.printed_chars = sink.total
     result.package_call = calls.first
+    flag = getattr(value, "requires_grad", None)
+    result.differentiable = flag if isinstance(flag, bool) else None
     result.mutated_input = _snapshot((call_args, call_kwargs)) != snapshot
     if not result.failed:
         try:

@@ -51,16 +51,17 @@ def _as_rgb(image: np.ndarray) -> np.ndarray:
             f"expected an image of shape (H, W), (H, W, 3) or (H, W, 4), got {array.shape}"
         )
     array = array[..., :3]
-    if array.dtype == np.uint8:
-        return array.astype(np.float32) / 255.0
+    if np.issubdtype(array.dtype, np.integer):  # 0..255 for uint8, 0..65535 for uint16, ...
+        return array.astype(np.float32) / float(max(np.iinfo(array.dtype).max, 1))
     return np.clip(array.astype(np.float32), 0.0, 1.0)
 
 
 def square_photo(image: np.ndarray, size: int = 256) -> tuple[np.ndarray, str]:
     """``image`` as float32 (size, size, 3) in [0, 1] and a note of what was done.
 
-    Grey images become RGB and an alpha channel is dropped; a non-square photo is cropped to
-    its centre square; the square is resized (area averaging when shrinking). Photos smaller
+    Grey images become RGB and an alpha channel is dropped; integer pixels are scaled by
+    their type's maximum; a non-square photo is cropped to its centre square; the square is
+    resized bilinearly (with a Gaussian pre-filter when shrinking). Photos smaller
     than 16 pixels on a side are refused (:class:`PhotoError`).
     """
     from skimage.transform import resize
@@ -83,14 +84,17 @@ def square_photo(image: np.ndarray, size: int = 256) -> tuple[np.ndarray, str]:
 def decode_photo(content: bytes, name: str = "the file") -> np.ndarray:
     """The RGB pixels of an uploaded image file; :class:`PhotoError` naming the file when it
     is empty, not an image, or corrupt."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     if not content:
         raise PhotoError(f"{name} is empty")
     try:
         with Image.open(io.BytesIO(content)) as picture:
             picture.load()
-            return np.asarray(picture.convert("RGB"))
+            upright = ImageOps.exif_transpose(picture)  # phone photos store their rotation
+            return np.asarray(upright.convert("RGB"))
+    except Image.DecompressionBombError:
+        raise PhotoError(f"{name} is too large an image to open safely") from None
     except UnidentifiedImageError:
         raise PhotoError(
             f"{name} is not an image file (JPEG, PNG, GIF, BMP, TIFF, WebP, ...)"
@@ -108,7 +112,7 @@ def brush_stroke(
     """Paint (or, with ``erase``, clear) discs of ``radius`` pixels along the polyline
     ``points`` ((x, y) in pixel coordinates) into the boolean ``mask`` (H, W), in place.
     Points are filled in between so that a fast mouse leaves no gaps. Returns ``mask``."""
-    if radius <= 0:
+    if not radius > 0:
         raise ValueError(f"radius must be positive, got {radius}")
     height, width = mask.shape
     rows, cols = np.ogrid[:height, :width]

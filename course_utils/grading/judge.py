@@ -90,6 +90,7 @@ def build_job(
                 "name": problem.name,
                 "kind": "function",
                 "timeout": float(problem.time_limit()),
+                "grad_args": list(problem.grad_args),
                 "cases": [[to_plain(c.args), to_plain(dict(c.kwargs))] for c in cases],
             }
         else:
@@ -115,6 +116,7 @@ _RUN_FIELDS = {
     "printed_chars": (int,),
     "mutated_input": (bool,),
     "package_call": (str, type(None)),
+    "differentiable": (bool, type(None)),
 }
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from course_utils.checks.plain import to_live
 from course_utils.checks.problems import function_answer, value_answer
-from course_utils.checks.sandbox import call_safely, safe_error_message
+from course_utils.checks.sandbox import call_safely, safe_error_message, with_grad
 
 _NOTE_LIMIT = 20
 
@@ -78,7 +78,8 @@ def _answer(problem: dict[str, Any], namespace: dict[str, Any]) -> dict[str, Any
 def _runs(fn: Any, problem: dict[str, Any]) -> list[dict[str, Any]]:
     runs = []
     for args, kwargs in problem["cases"]:
-        result = call_safely(fn, tuple(to_live(args)), dict(to_live(kwargs)), problem["timeout"])
+        live = with_grad(tuple(to_live(args)), problem.get("grad_args", ()))
+        result = call_safely(fn, live, dict(to_live(kwargs)), problem["timeout"])
         runs.append(dict(vars(result)))
         if result.failed:
             break  # judging stops at the first failing case: no need to run the rest

@@ -160,6 +160,7 @@ class PaintWidget(widgets.VBox):
         prefix = f"{note}. " if note else ""
         if not self.mask.any():
             self.status.value = prefix + "Paint a hole on the photo (drag with the mouse)."
+            self.result.value = b""  # no fills of a hole that is no longer there
             return
         results = compare_fills(self.image, self.mask)
         fig = comparison_figure(self.image, self.mask, results)

@@ -45,8 +45,9 @@ def prepared_filters(w: np.ndarray, m: int, dtype: np.dtype) -> WinogradFilters:
             _cache.move_to_end(key)
             _counts["hits"] += 1
             return hit[1]
-    filters = transform_filters(w, m, dtype=dtype)
-    entry = (w.copy(), filters)
+    snapshot = w.copy()  # transform the copy: a change of w meanwhile cannot go unseen
+    filters = transform_filters(snapshot, m, dtype=dtype)
+    entry = (snapshot, filters)
     with _lock:
         _counts["misses"] += 1
         _cache[key] = entry

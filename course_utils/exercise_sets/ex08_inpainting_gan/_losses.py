@@ -28,8 +28,8 @@ _SPECS: list[tuple[tuple[int, ...], float, float, str, str]] = [
     ((8,), 0.5, -0.5, "bits", "one score per image, some images without a hole"),
     ((3, 1, 5, 7), 0.0, 0.0, "boxes", "odd-sized patch maps"),
     ((1,), 0.3, 0.2, "all", "a single score"),
-    ((2, 1, 3, 3), 4.0, -4.0, "boxes", "a confident critic: every score beyond its margin"),
-    ((2, 1, 3, 3), -3.0, 3.0, "boxes", "a fooled critic: every score on the wrong side"),
+    ((2, 1, 3, 3), 4.0, -4.0, "boxes", "a confident critic: most scores beyond their margins"),
+    ((2, 1, 3, 3), -3.0, 3.0, "boxes", "a fooled critic: most scores on the wrong side"),
     ((5, 1, 2, 6), 1.5, -1.5, "boxes", "mixed"),
     ((3, 1, 4, 4), 0.0, 0.0, "all", "every patch sees the hole"),
     ((2, 1, 4, 4), 0.0, 0.0, "none", "no patch sees the hole"),
@@ -65,7 +65,8 @@ def _score_triples(cases: Cases) -> list[tuple[torch.Tensor, torch.Tensor, torch
         fake = fake_offset + 1.5 * cases.draw(shape)
         triples.append((real, fake, _hole_patches(cases.rng, shape, kind), text))
     margins = torch.tensor([1.0, -1.0, 1.0, 2.0], dtype=DTYPE)
-    triples.append((margins, -margins, torch.ones(4, dtype=DTYPE), "scores exactly on the margins"))
+    everywhere = torch.ones(4, dtype=DTYPE)
+    triples.append((margins, -margins, everywhere, "scores on and beyond the margins"))
     return triples
 
 
@@ -157,6 +158,21 @@ def _critic_sum(real_scores, fake_scores, hole_patches):
 
 def _wa_critic_item(real_scores, fake_scores, hole_patches):
     return _critic_reference(real_scores, fake_scores, hole_patches).item()
+
+
+def _wa_critic_detached(real_scores, fake_scores, hole_patches):
+    return _critic_reference(real_scores, fake_scores, hole_patches).detach()
+
+
+def _wa_critic_numpy(real_scores, fake_scores, hole_patches):
+    real, fake, hole = (t.detach().numpy() for t in (real_scores, fake_scores, hole_patches))
+    fake_term = (np.maximum(0.0, 1.0 + fake) * hole).sum() / max(1.0, hole.sum())
+    return torch.tensor(np.maximum(0.0, 1.0 - real).mean() + fake_term)
+
+
+def _wa_critic_in_place(real_scores, fake_scores, hole_patches):
+    real_scores.clamp_(max=10.0)  # "harmless" clipping, done in place
+    return _critic_reference(real_scores, fake_scores, hole_patches)
 
 
 def _wa_critic_float32(real_scores, fake_scores, hole_patches):
@@ -254,9 +270,13 @@ q2 = FunctionProblem(
         WrongAnswer("hinges at 0 instead of +-1", _critic_no_margin, "margins are missing"),
         WrongAnswer("fake term max(0, 1 - D)", _critic_fake_sign, "wrong sign"),
         WrongAnswer("returns loss.item()", _wa_critic_item, "tensor"),
+        WrongAnswer("returns a detached tensor", _wa_critic_detached, "cannot differentiate"),
+        WrongAnswer("NumPy, wrapped in torch.tensor", _wa_critic_numpy, "cannot differentiate"),
+        WrongAnswer("clips a score tensor in place", _wa_critic_in_place, "in-place"),
         WrongAnswer("computed in float32", _wa_critic_float32, "float32"),
-        *common_wrong_answers(_critic_reference, transposed=False),
+        *common_wrong_answers(_critic_reference, transposed=False, mutate_arg=None),
     ],
+    grad_args=(0, 1),  # the scores require gradients: the loss must stay differentiable
 )
 
 
@@ -305,6 +325,11 @@ def _generator_sum(fake_scores, hole_patches):
 
 def _wa_generator_item(fake_scores, hole_patches):
     return _generator_reference(fake_scores, hole_patches).item()
+
+
+def _wa_generator_no_grad(fake_scores, hole_patches):
+    with torch.no_grad():
+        return _generator_reference(fake_scores, hole_patches)
 
 
 def _wa_generator_float32(fake_scores, hole_patches):
@@ -360,7 +385,9 @@ q3 = FunctionProblem(
         WrongAnswer("relu(1 - D) like the critic", _generator_hinge, "hinge on the fake scores"),
         WrongAnswer("the critic's fake term", _generator_critic_term, "critic's term"),
         WrongAnswer("returns loss.item()", _wa_generator_item, "tensor"),
+        WrongAnswer("under torch.no_grad()", _wa_generator_no_grad, "cannot differentiate"),
         WrongAnswer("computed in float32", _wa_generator_float32, "float32"),
-        *common_wrong_answers(_generator_reference, transposed=False),
+        *common_wrong_answers(_generator_reference, transposed=False, mutate_arg=None),
     ],
+    grad_args=(0,),
 )
