@@ -24,6 +24,7 @@ anything else (ints, strings, functions, instruments) is passed unchanged.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +61,21 @@ class Mistake:
 
     message: str
     wrong: Any
+
+
+def _input_bytes(args: tuple, kwargs: dict) -> int:
+    """Bytes of the arrays among a case's arguments (to find the largest case)."""
+    values = [*args, *kwargs.values()]
+    return sum(int(v.nbytes) for v in values if is_array(v) and not isinstance(v, type))
+
+
+def _compute_mistake(mistake: Mistake, case: Case) -> Any:
+    if not callable(mistake.wrong):
+        return mistake.wrong
+    try:
+        return mistake.wrong(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
+    except Exception:  # noqa: BLE001 - a mistake that does not apply to this case
+        return None
 
 
 try:

@@ -23,8 +23,13 @@ from course_utils.checks.answers import (  # noqa: F401 - re-exported
     looks_like_stub,
     value_answer,
 )
-from course_utils.checks.cases import Case, Mistake  # noqa: F401 - re-exported
-from course_utils.checks.compare import describe, is_array, layout_diagnosis, value_difference
+from course_utils.checks.cases import (  # noqa: F401 - Case, Mistake re-exported
+    Case,
+    Mistake,
+    _compute_mistake,
+    _input_bytes,
+)
+from course_utils.checks.compare import describe, layout_diagnosis, value_difference
 from course_utils.checks.outcomes import Note, Outcome
 from course_utils.checks.plain import to_plain
 from course_utils.checks.sandbox import CallResult, call_safely, with_grad
@@ -486,21 +491,6 @@ class FunctionProblem(Problem):
         return layout_diagnosis(got, expected, self.rtol, self.atol)
 
 
-def _input_bytes(args: tuple, kwargs: dict) -> int:
-    """Bytes of the arrays among a case's arguments (to find the largest case)."""
-    values = [*args, *kwargs.values()]
-    return sum(int(v.nbytes) for v in values if is_array(v) and not isinstance(v, type))
-
-
 def _sentence(text: str) -> str:
     """``text`` with its first letter capitalised (messages are built from lower-case parts)."""
     return text[:1].upper() + text[1:]
-
-
-def _compute_mistake(mistake: Mistake, case: Case) -> Any:
-    if not callable(mistake.wrong):
-        return mistake.wrong
-    try:
-        return mistake.wrong(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
-    except Exception:  # noqa: BLE001 - a mistake that does not apply to this case
-        return None
