@@ -19,8 +19,11 @@ from course_utils.exercise_sets.ex01_direct_convolution._common import ATOL, RTO
 
 BIG_SIDE = 1500  # a per-pixel Python loop needs 2.2 million iterations here: far over the limit
 TIME_LIMIT_S = 3.0
-# The limit grows with the machine: at least 30 times the reference's own time on that case.
-TIME_PER_REFERENCE = 30.0
+# The limit grows with the machine and its load: at least 80 times the reference's own time on
+# that case, measured when checking. Measured on 2 cores (reference 0.05 s): a per-pixel loop
+# takes about 130 times the reference, a correct tap loop that stacks all kh*kw shifted copies
+# before summing them (np.sum(list_of_terms, axis=0), 450 MB) about 40 times.
+TIME_PER_REFERENCE = 80.0
 
 
 def _correlate_strided(
