@@ -13,6 +13,7 @@ skipped with the reason.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -21,7 +22,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -154,12 +155,23 @@ def _widget_notebook(folder: Path, cell: str | None = None, name: str = "widget"
     return path
 
 
-def _lab_on(root: Path, home: Path) -> LabServer:
-    """JupyterLab serving ``root`` (a folder of test notebooks), as a learner starts it."""
+@contextlib.contextmanager
+def _widget_running(
+    browser: Any, tmp_path: Path, cell: str | None = None, name: str = "widget"
+) -> Iterator[LabServer]:
+    """JupyterLab on a one-cell notebook (``cell``, default lesson 01's widget), opened in the
+    browser with the cell run in a live kernel, as a learner starts it."""
+    root = tmp_path / "root"
+    root.mkdir()
+    _widget_notebook(root, cell, name=name)
     lab = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={root}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         lab.append("--allow-root")
-    return LabServer(lab, root, home)
+    with LabServer(lab, root, tmp_path) as server:
+        browser.get(server.url(f"lab/tree/{name}.ipynb"))
+        _wait(browser, lambda d: _kernel_ready(server), 90, "the kernel to start")
+        _wait(browser, _run_first_cell, 60, "the first cell to accept Shift+Enter")
+        yield server
 
 
 def _output_image(driver: Any) -> str:
@@ -170,13 +182,7 @@ def _output_image(driver: Any) -> str:
 def test_a_lesson_widget_renders_and_redraws_in_a_live_kernel(browser: Any, tmp_path: Path) -> None:
     from selenium.webdriver.common.keys import Keys
 
-    root = tmp_path / "root"
-    root.mkdir()
-    _widget_notebook(root)
-    with _lab_on(root, tmp_path) as server:
-        browser.get(server.url("lab/tree/widget.ipynb"))
-        _wait(browser, lambda d: _kernel_ready(server), 90, "the kernel to start")
-        _wait(browser, _run_first_cell, 60, "the first cell to accept Shift+Enter")
+    with _widget_running(browser, tmp_path):
         sliders = _wait(
             browser, lambda d: _css(d, ".widget-slider"), 120, "the widget's sliders to render"
         )
@@ -210,14 +216,8 @@ def test_painting_a_stroke_in_lesson_8s_widget_updates_the_fills(
     every method are computed again for the painted hole and shown."""
     from selenium.webdriver.common.action_chains import ActionChains
 
-    root = tmp_path / "root"
-    root.mkdir()
     cell = "from course_utils.widgets.paint import make_paint_widget\n\nmake_paint_widget()"
-    _widget_notebook(root, cell, name="paint")
-    with _lab_on(root, tmp_path) as server:
-        browser.get(server.url("lab/tree/paint.ipynb"))
-        _wait(browser, lambda d: _kernel_ready(server), 90, "the kernel to start")
-        _wait(browser, _run_first_cell, 60, "the first cell to accept Shift+Enter")
+    with _widget_running(browser, tmp_path, cell, name="paint"):
         canvases = _wait(
             browser, lambda d: _css(d, ".jp-OutputArea canvas"), 120, "the painting canvas"
         )

@@ -7,7 +7,7 @@ fill gets its hole L1 against the truth. Pure functions, tested in
 to a canvas.
 
 * :func:`square_photo` -- any photo to a ``size`` x ``size`` RGB float image (centre crop,
-  then area resize), with a sentence saying what was done;
+  then a bilinear resize), with a sentence saying what was done;
 * :func:`decode_photo` -- uploaded bytes to an RGB image, or a :class:`PhotoError` that says
   the file is not a readable image;
 * :func:`brush_stroke` -- paint (or erase) discs along a mouse path into a boolean mask;
@@ -42,20 +42,6 @@ class PhotoError(ValueError):
     """An uploaded file that is not a usable photo (the message says why)."""
 
 
-def _as_rgb(image: np.ndarray) -> np.ndarray:
-    array = np.asarray(image)
-    if array.ndim == 2:
-        array = np.repeat(array[..., None], 3, axis=2)
-    if array.ndim != 3 or array.shape[2] not in (3, 4):
-        raise PhotoError(
-            f"expected an image of shape (H, W), (H, W, 3) or (H, W, 4), got {array.shape}"
-        )
-    array = array[..., :3]
-    if np.issubdtype(array.dtype, np.integer):  # 0..255 for uint8, 0..65535 for uint16, ...
-        return array.astype(np.float32) / float(max(np.iinfo(array.dtype).max, 1))
-    return np.clip(array.astype(np.float32), 0.0, 1.0)
-
-
 def square_photo(image: np.ndarray, size: int = 256) -> tuple[np.ndarray, str]:
     """``image`` as float32 (size, size, 3) in [0, 1] and a note of what was done.
 
@@ -66,7 +52,12 @@ def square_photo(image: np.ndarray, size: int = 256) -> tuple[np.ndarray, str]:
     """
     from skimage.transform import resize
 
-    rgb = _as_rgb(image)
+    from course_utils.inpainting.data import to_float_rgb
+
+    try:
+        rgb = to_float_rgb(image)
+    except ValueError as error:
+        raise PhotoError(str(error)) from None
     height, width = rgb.shape[:2]
     if min(height, width) < 16:
         raise PhotoError(f"the photo is {width}x{height} pixels; it needs at least 16x16")

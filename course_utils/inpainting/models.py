@@ -96,13 +96,17 @@ def registered_kinds() -> tuple[str, ...]:
     return tuple(sorted(_BUILDERS))
 
 
+def _builder(kind: str) -> Builder:
+    """The builder registered for ``kind``; ``ValueError`` naming the known kinds if none."""
+    if kind not in _BUILDERS:
+        known = ", ".join(registered_kinds())
+        raise ValueError(f"unknown model kind {kind!r}; registered kinds: {known}")
+    return _BUILDERS[kind]
+
+
 def build_model(config: ModelConfig) -> nn.Module:
     """A fresh (untrained) model of ``config``."""
-    if config.kind not in _BUILDERS:
-        raise ValueError(
-            f"unknown model kind {config.kind!r}; registered kinds: {', '.join(registered_kinds())}"
-        )
-    builder = _BUILDERS[config.kind]
+    builder = _builder(config.kind)
     try:
         inspect.signature(builder).bind(**config.options)
     except TypeError as error:
@@ -140,10 +144,7 @@ def training_model_config(
         raise ValueError(f"model options must be a JSON object, got {options!r}: {error}") from None
     if not isinstance(extra, dict):
         raise ValueError(f"model options must be a JSON object, got {options!r}")
-    if kind not in _BUILDERS:
-        raise ValueError(
-            f"unknown model kind {kind!r}; registered kinds: {', '.join(registered_kinds())}"
-        )
+    _builder(kind)  # an unknown kind is an error now, not when the run starts
     if kind == DEEPFILL:
         extra = dict(deepfill_config(width, coarse_width).options) | extra
     return ModelConfig(kind, extra)

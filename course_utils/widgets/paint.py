@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 from typing import Any
 
 import ipywidgets as widgets
@@ -31,19 +30,11 @@ from course_utils.demos.paint import (
     example_mask,
     square_photo,
 )
+from course_utils.widgets.shell import figure_jpeg
 
-__all__ = ["PaintWidget", "figure_jpeg", "make_paint_widget"]
+__all__ = ["PaintWidget", "make_paint_widget"]
 
 _HOLE_RGBA = np.array([255, 40, 40, 150], dtype=np.uint8)
-
-
-def figure_jpeg(fig: Any, quality: int = 80, dpi: int = 85) -> bytes:
-    """The figure as JPEG bytes: photos, so a fraction of a PNG's size in the notebook."""
-    buffer = io.BytesIO()
-    fig.savefig(
-        buffer, format="jpeg", dpi=dpi, bbox_inches="tight", pil_kwargs={"quality": quality}
-    )
-    return buffer.getvalue()
 
 
 class PaintWidget(widgets.VBox):
@@ -77,7 +68,7 @@ class PaintWidget(widgets.VBox):
                 self.result,
             ]
         )
-        self.show_photo(square_photo(view_image(photo, 2 * size), size)[0], "held-out photo")
+        self.show_held_out(photo)
         self.fallback_jpeg = bytes(self.result.value) or None
 
     # -- wiring -----------------------------------------------------------------------------
@@ -91,8 +82,7 @@ class PaintWidget(widgets.VBox):
         self.upload.observe(self._on_upload, names="value")
 
     def _on_photo(self, change: dict) -> None:
-        photo = view_image(change["new"], 2 * self.size)
-        self.show_photo(square_photo(photo, self.size)[0], "held-out photo")
+        self.show_held_out(change["new"])
 
     def _on_upload(self, change: dict) -> None:
         files = change["new"]
@@ -110,6 +100,11 @@ class PaintWidget(widgets.VBox):
             self.status.value = f"<span style='color:#b00'>{message}; the photo stays.</span>"
             return
         self.show_photo(picture, f"{html.escape(name)}: {note}")
+
+    def show_held_out(self, name: str) -> None:
+        """Show the held-out photo ``name`` (one of ``HELD_OUT_NAMES``), squared to the canvas."""
+        picture = square_photo(view_image(name, 2 * self.size), self.size)[0]
+        self.show_photo(picture, "held-out photo")
 
     def show_photo(self, picture: np.ndarray, note: str) -> None:
         """Show ``picture`` with the current hole and fill it."""
