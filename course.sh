@@ -28,6 +28,8 @@ VENV="${COURSE_VENV:-.venv}"
 # process do not slow each other down (see course_utils/__init__.py); yours are kept.
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 export OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-4}"
+# NumPy does not ask for transparent huge pages: repeatable timings (see course_utils/__init__.py).
+export NUMPY_MADVISE_HUGEPAGE="${NUMPY_MADVISE_HUGEPAGE:-0}"
 PY="$VENV/bin/python"
 
 torch_source() {

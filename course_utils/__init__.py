@@ -25,5 +25,14 @@ __version__ = "0.1.0"
 # them; importing ``course_utils`` first in a fresh process also works); an explicit
 # setting of your own is kept.
 WAIT_POLICY_ENV = {"OMP_WAIT_POLICY": "PASSIVE", "OPENBLAS_THREAD_TIMEOUT": "4"}
-for _name, _value in WAIT_POLICY_ENV.items():
+# NumPy advises the kernel to back every new large array with transparent huge pages.
+# Where the kernel does that only on request (transparent_hugepage=madvise, the common
+# default), whether an array gets huge pages depends on the memory free at the time, and
+# the same call is fast in one process and slow in the next: measured on a 2-core AMD EPYC,
+# im2col's median on one layer spread over 9.5-13.4 ms across 10 fresh processes with the
+# advice and over 9.3-10.5 ms without it. The advice is off for the course (the same rule
+# as above: set before NumPy is imported, yours is kept; ``timing.steady_allocator`` also
+# turns it off for arrays made after it runs).
+TIMING_ENV = {**WAIT_POLICY_ENV, "NUMPY_MADVISE_HUGEPAGE": "0"}
+for _name, _value in TIMING_ENV.items():
     _os.environ.setdefault(_name, _value)

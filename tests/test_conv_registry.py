@@ -33,7 +33,13 @@ def test_the_registry_names_every_method_once() -> None:
     for name, spec in CONV_METHODS.items():
         assert spec.name == name and callable(spec.function)
         assert spec.function.__name__ == f"conv2d_{name}"
-    assert CONV_METHODS["winograd"].options == ("m", "workers")
+    assert CONV_METHODS["winograd"].options == (
+        "m",
+        "workers",
+        "engine",
+        "orientation",
+        "chunk_bytes",
+    )
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -76,3 +76,19 @@ def test_the_cache_stays_within_its_byte_budget(operands, monkeypatch) -> None:
     assert info["entries"] == 2 and info["bytes"] == 2 * entry
     clear_filter_cache()
     assert filter_cache_info() == {"hits": 0, "misses": 0, "entries": 0, "bytes": 0}
+
+
+def test_the_comparison_is_bytewise_also_for_strided_and_nan_weights() -> None:
+    """A strided weights view is compared element-wise, a contiguous one byte for byte:
+    the same bytes (NaN included) are a hit, one changed element is a miss."""
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal((4, 3, 3, 3))
+    kept = w.copy()
+    assert cache._same_values(kept, w)
+    w[1, 2, 0, 1] += 1e-12
+    assert not cache._same_values(kept, w)
+    nan = np.full((2, 2, 3, 3), np.nan)
+    assert cache._same_values(nan.copy(), nan)
+    strided = rng.standard_normal((4, 6, 3, 3))[:, ::2]
+    assert cache._same_values(strided.copy(), strided)
+    assert not cache._same_values(strided.copy() + 1.0, strided)

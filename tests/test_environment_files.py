@@ -63,7 +63,7 @@ def test_ci_runs_the_readme_test_command() -> None:
 def test_idle_threads_sleep_in_every_entry_point() -> None:
     import course_utils
 
-    for name, value in course_utils.WAIT_POLICY_ENV.items():
+    for name, value in course_utils.TIMING_ENV.items():
         for entry in ("course.sh", "start"):
             assert f'export {name}="${{{name}:-{value}}}"' in (ROOT / entry).read_text()
     start = (ROOT / "start").read_text().splitlines()

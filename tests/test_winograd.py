@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
@@ -21,6 +22,7 @@ from course_utils.conv.winograd import (
 )
 from course_utils.conv.winograd import kernel as winograd_kernel
 from course_utils.conv.winograd import plan as winograd_plan
+from course_utils.conv.winograd.plan import GemmChoice
 from course_utils.timing import StageClock
 
 # ---------------------------------------------------------------------------------------
@@ -441,6 +443,51 @@ def test_chunked_batch_matches_torch(monkeypatch, workers, size):
     out = conv2d_winograd(x, filters, b, padding=1, workers=workers)
     expected = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), padding=1)
     np.testing.assert_allclose(out, expected.numpy(), rtol=1e-9, atol=1e-9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(1, 3), c=st.integers(1, 4), k=st.integers(1, 4), h=st.integers(1, 30),
+    w_=st.integers(1, 14), padding=st.integers(0, 3), m=st.sampled_from([2, 4, 6]),
+    rows_per_band=st.integers(1, 3), workers=st.integers(1, 3),
+)  # fmt: skip
+def test_bands_of_tile_rows_match_torch(n, c, k, h, w_, padding, m, rows_per_band, workers):
+    """An image larger than the chunk budget runs as bands of tile rows (each reading the
+    rows it needs, its own top padding what is left of the image's): any band height,
+    padding, tile size and thread count gives F.conv2d (+ bias)."""
+    if h + 2 * padding < 3 or w_ + 2 * padding < 3:
+        return
+    rng = np.random.default_rng(h * 31 + w_)
+    x = rng.standard_normal((n, c, h, w_))
+    w = rng.standard_normal((k, c, 3, 3))
+    b = rng.standard_normal(k)
+    filters = transform_filters(w, m)
+    _, plan, _ = winograd_plan._prepare(x, filters, padding=padding)
+    budget = rows_per_band * winograd_plan._tile_row_bytes(plan, k, 8)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(winograd_plan, "MIN_TILES_PER_CHUNK", 1)
+        bands = winograd_plan.tile_row_bands(replace(plan, gemm=GemmChoice(chunk_bytes=budget)),
+                                             k, 8)  # fmt: skip
+        assert [t for band in bands for t in range(band.start, band.stop)] == list(
+            range(plan.tiles_h)
+        )
+        out = conv2d_winograd(x, filters, b, padding=padding, workers=workers,
+                              chunk_bytes=budget)  # fmt: skip
+    expected = F.conv2d(*(torch.from_numpy(a) for a in (x, w, b)), padding=padding).numpy()
+    np.testing.assert_allclose(out, expected, rtol=1e-9, atol=1e-9)
+
+
+def test_work_items_cut_only_images_larger_than_the_budget():
+    filters = transform_filters(np.zeros((64, 64, 3, 3), dtype=np.float32), 4)
+    _, small, _ = winograd_plan._prepare(np.zeros((8, 64, 56, 56), np.float32), filters, padding=1)
+    items = winograd_plan.work_items(small, 64, 4)
+    assert all(rows == slice(0, small.tiles_h) for _, rows in items)  # whole images
+    _, large, _ = winograd_plan._prepare(np.zeros((2, 64, 224, 224), np.float32), filters,
+                                         padding=1)  # fmt: skip
+    items = winograd_plan.work_items(large, 64, 4)
+    assert len(items) > 2 and {images.stop - images.start for images, _ in items} == {1}
+    per_row = winograd_plan._tile_row_bytes(large, 64, 4)
+    assert all((rows.stop - rows.start) * per_row <= winograd_plan.CHUNK_BYTES for _, rows in items)
 
 
 def test_batch_chunks_keep_enough_tiles_per_gemm():

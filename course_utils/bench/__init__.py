@@ -1,4 +1,4 @@
-"""Benchmarks anyone can run: ``python -m course_utils.bench {conv,winograd}``.
+"""Benchmarks anyone can run: ``python -m course_utils.bench {conv,winograd,interference,network}``.
 
 Each sub-command lives in its own module exposing ``main(argv) -> int``.
 Timings are medians after a warm-up, ratios are measured side by side in the
@@ -13,6 +13,7 @@ SUBCOMMANDS = {
     "conv": "course_utils.bench.conv",
     "winograd": "course_utils.bench.winograd",
     "interference": "course_utils.bench.interference",
+    "network": "course_utils.bench.network",
 }
 
 

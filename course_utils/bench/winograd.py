@@ -269,7 +269,7 @@ def _print_stage_profile(cases: Sequence[BenchTarget], threads: int, repeat: int
                 f"{name} {sec * 1e3:.2f}ms ({100 * sec / total:.0f}%)"
                 for name, sec in stages.items()
             )
-            images, in_flight = chunk_layout(x.shape, w.shape[0], 1, x.dtype.itemsize)
+            images, _, in_flight = chunk_layout(x.shape, w.shape[0], 1, x.dtype.itemsize)
             chunks = -(-x.shape[0] // images)
             layout = (
                 f"one chunk of {images} images"

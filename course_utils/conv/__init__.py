@@ -28,6 +28,9 @@ are converted to float64, complex input raises ``ValueError``.
 - :mod:`.registry` -- every method described once (:data:`CONV_METHODS`: function, when
   it applies, extra-memory model) and ``conv2d(x, w, ..., method="direct")``, which runs any
   of them (and grouped convolutions) with the same arguments
+- :mod:`.gemm` -- the GEMM engines im2col and Winograd can run on (NumPy, torch, SciPy)
+- :mod:`.planner` -- :func:`plan`: the candidates of a layer timed once, the fastest kept
+  (``conv2d(..., method="auto")``), in memory or in a plan file
 
 The PyTorch-based names of :mod:`.unfold` are imported on first use, so that importing
 this package does not load torch.
@@ -48,6 +51,7 @@ from course_utils.conv.fft import conv2d_fft, fft_lengths
 from course_utils.conv.im2col import col2im, conv2d_im2col, im2col, patch_view, profile_im2col
 from course_utils.conv.layers import LayerShape, make_operands
 from course_utils.conv.loops import conv2d_loops, dilate_kernel, pad2d
+from course_utils.conv.planner import ConvPlan, plan, plan_store
 from course_utils.conv.registry import CONV_METHODS, ConvMethod, conv2d
 from course_utils.conv.true_convolution import convolve2d, same_padding
 from course_utils.conv.winograd import (
@@ -71,6 +75,7 @@ _TORCH_NAMES = ("UnfoldConv2dFunction", "conv2d_backward_unfold", "conv2d_unfold
 __all__ = [
     "CONV_METHODS",
     "ConvMethod",
+    "ConvPlan",
     "LayerShape",
     "UnfoldConv2dFunction",
     "WinogradFilters",
@@ -95,6 +100,8 @@ __all__ = [
     "normalize_conv_args",
     "pad2d",
     "pair",
+    "plan",
+    "plan_store",
     "patch_view",
     "profile_im2col",
     "profile_winograd",

@@ -35,6 +35,7 @@ from course_utils.conv._validate import (
     pair,
 )
 from course_utils.conv.direct import tap_slices
+from course_utils.conv.gemm import check_engine, matmul_into
 from course_utils.conv.loops import pad2d
 from course_utils.timing import stage_medians
 
@@ -243,6 +244,7 @@ def conv2d_im2col(
     groups: int = 1,
     b: np.ndarray | None = None,
     batch_chunk: int | None = None,
+    engine: str = "numpy",
 ) -> np.ndarray:
     """2-D convolution (cross-correlation, as ``torch.nn.functional.conv2d``) as one GEMM.
 
@@ -255,6 +257,8 @@ def conv2d_im2col(
     Inputs:
     {contract_inputs}
     - batch_chunk: images per patch matrix (positive int) or None (automatic).
+    - engine: the library that runs the GEMM, ``"numpy"``, ``"torch"`` or ``"scipy"``
+      (:mod:`course_utils.conv.gemm`; the planner, :func:`course_utils.conv.plan`, times them).
 
     {contract_returns}
     The dtype is float32 if all inputs are float32, float64 otherwise (integers become
@@ -268,7 +272,8 @@ def conv2d_im2col(
     args = normalize_conv_args(
         x, w, bias, stride, padding, dilation, groups=groups, method="conv2d_im2col", b=b
     )
-    return args.finish(_im2col_gemm(args, batch_chunk, _run_stage))
+    engine = check_engine(engine)
+    return args.finish(_im2col_gemm(args, batch_chunk, _run_stage, engine))
 
 
 def _run_stage(name: str, fn: Callable[..., Any], *fn_args: Any, **fn_kwargs: Any) -> Any:
@@ -276,7 +281,9 @@ def _run_stage(name: str, fn: Callable[..., Any], *fn_args: Any, **fn_kwargs: An
     return fn(*fn_args, **fn_kwargs)
 
 
-def _im2col_gemm(args: ConvArgs, batch_chunk: int | None, stage: Callable[..., Any]) -> np.ndarray:
+def _im2col_gemm(
+    args: ConvArgs, batch_chunk: int | None, stage: Callable[..., Any], engine: str = "numpy"
+) -> np.ndarray:
     """The body of :func:`conv2d_im2col`; ``stage(name, fn, *args)`` runs each step, so that
     :func:`profile_im2col` can time the very same steps. Returns (N, K, Ho, Wo)."""
     num_images, num_kernels, out_h, out_w = args.out_shape
@@ -294,7 +301,7 @@ def _im2col_gemm(args: ConvArgs, batch_chunk: int | None, stage: Callable[..., A
         stage("patch_copy", np.copyto, cols[:count], patches)  # im2col into the reused buffer
         # The product goes straight into its slice of ``out`` (no temporary, no copy).
         matrices = cols[:count].reshape(count, rows, length)
-        stage("gemm", np.matmul, weights, matrices, out=out[start : start + count])
+        stage("gemm", matmul_into, weights, matrices, out[start : start + count], engine)
     if args.b is not None:
         stage("bias", np.add, out, args.b[:, None], out=out)
     return out.reshape(args.out_shape)

@@ -122,9 +122,10 @@ def _bytes_fft(s: LayerShape) -> int:
 
 
 def _bytes_winograd(s: LayerShape) -> int:
-    """Peak of conv2d_winograd's temporaries (m = :data:`WINOGRAD_TILE`): per batch chunk,
-    times the chunks in flight at once (see ``winograd.chunk_layout``). With several
-    chunks in flight this is an upper bound: their peaks need not coincide.
+    """Peak of conv2d_winograd's temporaries (m = :data:`WINOGRAD_TILE`): per piece of
+    work (a batch chunk, or a band of tile rows of one large image), times the pieces in
+    flight at once (see ``winograd.chunk_layout``). With several pieces in flight this is
+    an upper bound: their peaks need not coincide.
 
     Input transform: the padded copy, its row pass and V; then V, the GEMM result M, the
     row pass of the output transform and, only with partial tiles, the uncropped result
@@ -133,14 +134,15 @@ def _bytes_winograd(s: LayerShape) -> int:
     m, n = WINOGRAD_TILE, WINOGRAD_TILE + 2
     (ho, wo), b = s.out_hw, s.itemsize
     th, tw = -(-ho // m), -(-wo // m)
-    images, in_flight = chunk_layout((s.N, s.C, s.H, s.W), s.K, s.padding, b, m)
-    tiles = images * th * tw
-    padded = (th * m + 2) * (tw * m + 2) * images * s.C * b  # channels-last, tile-padded copy
-    rows = th * n * (tw * m + 2) * images * s.C * b  # row pass of the input transform
+    images, band, in_flight = chunk_layout((s.N, s.C, s.H, s.W), s.K, s.padding, b, m)
+    tiles = images * band * tw
+    padded = (band * m + 2) * (tw * m + 2) * images * s.C * b  # channels-last padded copy
+    rows = band * n * (tw * m + 2) * images * s.C * b  # row pass of the input transform
     v = n * n * tiles * s.C * b
     prod = n * n * tiles * s.K * b
-    half = m * n * th * tw * images * s.K * b  # row pass of the output transform
-    uncropped = 0 if (th * m, tw * m) == (ho, wo) else th * m * tw * m * images * s.K * b
+    half = m * n * band * tw * images * s.K * b  # row pass of the output transform
+    whole = (th * m, tw * m) == (ho, wo)
+    uncropped = 0 if whole else band * m * tw * m * images * s.K * b
     return in_flight * max(padded + rows + v, v + prod + half + uncropped)
 
 
@@ -218,7 +220,7 @@ CONV_METHODS: dict[str, ConvMethod] = {
             "always",
             _always,
             _bytes_im2col,
-            ("batch_chunk",),
+            ("batch_chunk", "engine"),
         ),  # fmt: skip
         ConvMethod(
             "unfold",
@@ -235,7 +237,7 @@ CONV_METHODS: dict[str, ConvMethod] = {
             "3x3 kernel and stride 1",
             _winograd_reason,
             _bytes_winograd,
-            ("m", "workers"),
+            ("m", "workers", "engine", "orientation", "chunk_bytes"),
         ),  # fmt: skip
     )
 }
@@ -296,15 +298,18 @@ def conv2d(
 ) -> np.ndarray:
     """2-D convolution (cross-correlation, as ``torch.nn.functional.conv2d``) by any method
     of :data:`CONV_METHODS`: ``"direct"``, ``"fft"``, ``"im2col"``, ``"winograd"``,
-    ``"loops"`` or ``"unfold"``.
+    ``"loops"`` or ``"unfold"``, or ``"auto"`` (the planner's choice).
 
     Inputs: as every method of the package -- x (N, C, H, W), (C, H, W) or (H, W); w
     (K, C/groups, kh, kw) or (kh, kw); bias (K,) (or ``b=``); stride, padding (int, pair,
     ``"valid"``, ``"same"``), dilation -- plus
     - groups: the input channels and filters split into ``groups`` independent
       convolutions (as in torch), each run by the method; the results are concatenated;
-    - method: the method's name; options: its keyword options (``m`` for Winograd,
-      ``batch_chunk`` for im2col, ``workers`` for fft and Winograd).
+    - method: the method's name, or ``"auto"``: the fastest method for this layer as
+      measured by :func:`course_utils.conv.plan` (once per shape, dtype and thread count);
+    - options: the method's keyword options (``m`` for Winograd, ``batch_chunk`` for
+      im2col, ``workers`` for fft and Winograd, ...). A planned method (direct, fft,
+      im2col, winograd) called without options runs its best plan for the layer.
 
     NumPy arrays in and out, also for ``"unfold"`` (the operands become torch tensors of
     the package's result dtype). Returns (N, K, Ho, Wo), (K, Ho, Wo) or (Ho, Wo). Raises
@@ -314,14 +319,21 @@ def conv2d(
     >>> conv2d(np.ones((1, 4, 5, 5)), np.ones((6, 2, 3, 3)), groups=2, method="fft").shape
     (1, 6, 3, 3)
     """
-    spec, bias = _method(method), resolve_bias(bias, b)
-    unknown = sorted(set(options) - set(spec.options))
-    if unknown:
-        known = ", ".join(spec.options) or "none"
-        raise ValueError(f"method {method!r} has no option {unknown[0]!r} (its options: {known})")
+    bias = resolve_bias(bias, b)
+    if method == "auto":
+        if options:
+            raise ValueError(f"method 'auto' takes no options, got {sorted(options)[0]!r}")
+    else:
+        spec = _method(method)
+        unknown = sorted(set(options) - set(spec.options))
+        if unknown:
+            known = ", ".join(spec.options) or "none"
+            raise ValueError(
+                f"method {method!r} has no option {unknown[0]!r} (its options: {known})"
+            )
     geometry, groups = (stride, padding, dilation), _positive_groups(groups)
     if groups == 1:
-        return _run(spec, x, w, bias, geometry, options)
+        return _run_planned(method, x, w, bias, geometry, options)
     x_arr, w_arr = as_float_array(x, "x"), as_float_array(w, "w")
     per_group, filters = _group_slices(x_arr, w_arr, groups)
     parts = []
@@ -330,8 +342,21 @@ def conv2d(
         kernels = slice(g * filters, (g + 1) * filters)
         part_bias = None if bias is None else np.asarray(bias)[kernels]
         x_part, w_part = x_arr[..., channels, :, :], w_arr[kernels]
-        parts.append(_run(spec, x_part, w_part, part_bias, geometry, options))
+        parts.append(_run_planned(method, x_part, w_part, part_bias, geometry, options))
     return np.concatenate(parts, axis=-3)
+
+
+def _run_planned(
+    method: str, x: Any, w: Any, bias: Any, geometry: tuple, options: dict
+) -> np.ndarray:
+    """Run ``method`` with ``options``; without options, a planned method (and "auto")
+    runs its plan's choice (:func:`course_utils.conv.planner.planned_candidate`)."""
+    from course_utils.conv.planner import PLANNED_METHODS, planned_candidate
+
+    if not options and (method == "auto" or method in PLANNED_METHODS):
+        candidate = planned_candidate(method, x, w, bias, geometry)
+        method, options = candidate.method, candidate.kwargs
+    return _run(_method(method), x, w, bias, geometry, options)
 
 
 def _positive_groups(groups: Any) -> int:

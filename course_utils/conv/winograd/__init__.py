@@ -54,6 +54,7 @@ from course_utils.conv.winograd.cache import clear_filter_cache, filter_cache_in
 from course_utils.conv.winograd.kernel import conv2d_winograd, profile_winograd
 from course_utils.conv.winograd.plan import (
     CHUNK_BYTES,
+    GEMM_ORIENTATIONS,
     MIN_TILES_PER_CHUNK,
     THREADED_GEMM_FLOPS,
     batch_chunks,
@@ -65,6 +66,7 @@ WinogradFilters.__module__ = __name__
 
 __all__ = [
     "CHUNK_BYTES",
+    "GEMM_ORIENTATIONS",
     "DEFAULT_POINTS",
     "MAX_TILE",
     "MIN_TILES_PER_CHUNK",

@@ -5,16 +5,19 @@ A network transforms its filters ``U = G g G^T`` once, when it is loaded; a call
 ``torch.nn.functional.conv2d`` (which also gets raw weights) and still not redo the work for a
 layer's unchanged weights, :func:`prepared_filters` keeps the filters of the last few weight
 arrays together with a copy of those weights, and returns them only when the array at hand
-has the same memory, shape and dtype **and** the same values as the copy (one element-wise
-comparison of K*C*r*r numbers, far fewer than the convolution's N*K*C*r*r*H*W
-multiply-adds). Any change of the weights, in place or not, makes the next call transform
-them again.
+has the same memory, shape and dtype **and** the same bytes as the copy (one ``memcmp`` of
+K*C*r*r numbers, far fewer than the convolution's N*K*C*r*r*H*W multiply-adds). Any
+change of the weights, in place or not, makes the next call transform them again.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 
@@ -31,6 +34,30 @@ _lock = threading.Lock()
 _counts = {"hits": 0, "misses": 0}
 
 
+@lru_cache(maxsize=1)
+def _memcmp() -> Callable[[int, int, int], int] | None:
+    """The C library's memcmp, or None where it cannot be found."""
+    name = ctypes.util.find_library("c")
+    try:
+        function = ctypes.CDLL(name).memcmp if name else None
+    except (OSError, AttributeError):
+        return None
+    if function is not None:
+        function.restype = ctypes.c_int
+        function.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
+    return function
+
+
+def _same_values(kept: np.ndarray, w: np.ndarray) -> bool:
+    """Whether ``w`` holds exactly the bytes of the kept copy: one memcmp of contiguous
+    arrays (about 2.5x faster than ``np.array_equal``, and NaN weights compare equal to
+    themselves), else ``np.array_equal``."""
+    compare = _memcmp()
+    if compare is not None and w.flags.c_contiguous and kept.flags.c_contiguous:
+        return kept.shape == w.shape and compare(kept.ctypes.data, w.ctypes.data, w.nbytes) == 0
+    return bool(np.array_equal(kept, w))
+
+
 def _entry_bytes(weights: np.ndarray, filters: WinogradFilters) -> int:
     return weights.nbytes + 2 * filters.U.nbytes  # U and its GEMM layout UT
 
@@ -41,7 +68,7 @@ def prepared_filters(w: np.ndarray, m: int, dtype: np.dtype) -> WinogradFilters:
     key = (w.__array_interface__["data"][0], w.shape, w.dtype.str, m, np.dtype(dtype).str)
     with _lock:
         hit = _cache.get(key)
-        if hit is not None and np.array_equal(hit[0], w):
+        if hit is not None and _same_values(hit[0], w):
             _cache.move_to_end(key)
             _counts["hits"] += 1
             return hit[1]

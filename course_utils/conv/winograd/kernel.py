@@ -26,16 +26,19 @@ from course_utils.conv._threads import (
     run_in_threads,
     single_threaded_blas,
 )
+from course_utils.conv.gemm import matmul_into
 from course_utils.conv.winograd.algebra import (
     WinogradFilters,
     _float_transforms,
     transform_filters,
 )
 from course_utils.conv.winograd.plan import (
+    GemmChoice,
     _gemm_in_threads,
     _Plan,
     _prepare,
     batch_chunks,
+    work_items,
 )
 from course_utils.timing import StageClock, stage_medians
 
@@ -62,6 +65,9 @@ def conv2d_winograd(
     groups: int = 1,
     b: np.ndarray | None = None,
     workers: int | None = None,
+    engine: str = "numpy",
+    orientation: str = "tiles",
+    chunk_bytes: int | None = None,
 ) -> np.ndarray:
     """2-D convolution (cross-correlation, like ``F.conv2d``) with Winograd F(m x m, r x r).
 
@@ -87,6 +93,12 @@ def conv2d_winograd(
       stay in cache from stage to stage; the chunks run the whole pipeline concurrently
       in ``workers`` threads, each with a single-threaded BLAS (steps 1, 2, 4 and 5 are
       memory passes that NumPy runs on one core, so this is what keeps both busy).
+    - engine, orientation, chunk_bytes: how the batched GEMM of step 3 runs -- its
+      library (``"numpy"``, ``"torch"``, ``"scipy"``, :mod:`course_utils.conv.gemm`), as
+      V @ U^T (``"tiles"``) or as its transpose U @ V^T (``"filters"``), and the target
+      bytes of a batch chunk (None: :data:`.plan.CHUNK_BYTES`). The planner
+      (:func:`course_utils.conv.plan`) times these; every choice gives the same result
+      up to the rounding order.
 
     Returns:
     - out: shape (N, K, H_out, W_out) ((K, H_out, W_out) for unbatched x),
@@ -101,7 +113,10 @@ def conv2d_winograd(
        (N, K, H_t, W_t) result, H_t = tiles_h * m (the output itself when H_t = H_out);
     5. with partial tiles, crop to (H_out, W_out); add the bias.
     """
-    filters, plan, args = _prepare(x, w, bias, stride, padding, dilation, m=m, groups=groups, b=b)
+    gemm = GemmChoice(engine, orientation, chunk_bytes)
+    filters, plan, args = _prepare(
+        x, w, bias, stride, padding, dilation, m=m, groups=groups, b=b, gemm=gemm
+    )
     threads = blas_threads() if workers is None else max(1, int(workers))
     return args.finish(_run_chunks(args.x, filters, args.b, plan, threads))
 
@@ -115,20 +130,38 @@ def _run_chunks(
 ) -> np.ndarray:
     """The pipeline on (N, C, H, W) ``x``, batch chunk by chunk: (N, K, H_out, W_out)."""
     out = np.empty((plan.n_batch, filters.K, plan.out_h, plan.out_w), dtype=x.dtype)
-    chunks = batch_chunks(plan, filters.K, x.dtype.itemsize)
-    if len(chunks) == 1:
+    items = work_items(plan, filters.K, x.dtype.itemsize)
+    if len(items) == 1:
         if plan.n_batch > 1 and _gemm_in_threads(plan, filters, threads):
             _pipeline_in_threads(x, filters, bias, plan, out, threads)
         else:
             _winograd_pipeline(x, filters, bias, plan, out, gemm_workers=threads)
         return out
 
-    def run(group: Sequence[slice]) -> None:
-        for chunk in group:
-            _winograd_pipeline(x[chunk], filters, bias, plan.images(chunk), out[chunk])
+    def run(group: Sequence[tuple[slice, slice]]) -> None:
+        for images, rows in group:
+            _run_piece(x, filters, bias, plan, images, rows, out)
 
-    run_in_threads(run, chunks, threads)
+    run_in_threads(run, items, threads)
     return out
+
+
+def _run_piece(
+    x: np.ndarray,
+    filters: WinogradFilters,
+    bias: np.ndarray | None,
+    plan: _Plan,
+    images: slice,
+    rows: slice,
+    out: np.ndarray,
+) -> None:
+    """The pipeline for the images ``images`` and tile rows ``rows`` (a band, or all)."""
+    sub = plan.images(images)
+    if rows.stop - rows.start == plan.tiles_h:
+        _winograd_pipeline(x[images], filters, bias, sub, out[images])
+        return
+    band, x_rows, out_rows = sub.band(rows)
+    _winograd_pipeline(x[images, :, x_rows], filters, bias, band, out[images, :, out_rows])
 
 
 def _winograd_pipeline(
@@ -170,8 +203,8 @@ def _gemm_stage(v: np.ndarray, filters: WinogradFilters, plan: _Plan, workers: i
     """The batched GEMM, its products shared among ``workers`` threads when it is big
     enough (:data:`.plan.THREADED_GEMM_FLOPS`), else one (possibly multi-threaded) BLAS call."""
     if _gemm_in_threads(plan, filters, workers):
-        return _threaded_batched_gemm(v, filters.UT, workers)
-    return _batched_gemm(v, filters.UT, plan)
+        return _threaded_batched_gemm(v, filters, plan, workers)
+    return _batched_gemm(v, filters, plan)
 
 
 def _pipeline_in_threads(
@@ -197,7 +230,7 @@ def _pipeline_in_threads(
             _input_transform(_pad_channels_last(x[group], sub), bt, sub, out=view)
 
     run_in_threads(transform_in, groups, len(groups))
-    prod = _threaded_batched_gemm(v.reshape(n * n, -1, c), filters.UT, workers)
+    prod = _threaded_batched_gemm(v.reshape(n * n, -1, c), filters, plan, workers)
     whole = plan.whole_tiles
     full = out if whole else np.empty((plan.n_batch, filters.K, *plan.tiled_shape), x.dtype)
 
@@ -212,14 +245,16 @@ def _pipeline_in_threads(
     run_in_threads(transform_out, groups, len(groups))
 
 
-def _threaded_batched_gemm(v: np.ndarray, ut: np.ndarray, workers: int) -> np.ndarray:
+def _threaded_batched_gemm(
+    v: np.ndarray, filters: WinogradFilters, plan: _Plan, workers: int
+) -> np.ndarray:
     """:func:`_batched_gemm` with the positions split into ``workers`` contiguous groups."""
-    prod = np.empty((v.shape[0], v.shape[1], ut.shape[2]), dtype=v.dtype)
+    prod = np.empty((v.shape[0], v.shape[1], filters.K), dtype=v.dtype)
     groups = even_slices(v.shape[0], workers)
 
     def run(part: Sequence[slice]) -> None:
         for group in part:
-            np.matmul(v[group], ut[group], out=prod[group])
+            _gemm_into(v[group], filters, group, plan.gemm, prod[group])
 
     run_in_threads(run, groups, len(groups))
     return prod
@@ -282,11 +317,25 @@ def _input_transform(
     return v.reshape(n * n, plan.tiles_h * plan.tiles_w * nb, c)
 
 
-def _batched_gemm(v: np.ndarray, ut: np.ndarray, plan: _Plan) -> np.ndarray:
-    """M[pos] = V[pos] (P x C) @ U[pos]^T (C x K) for all n*n positions: (n*n, P, K).
+def _batched_gemm(v: np.ndarray, filters: WinogradFilters, plan: _Plan) -> np.ndarray:
+    """M[pos] = V[pos] (P x C) @ U[pos]^T (C x K) for all n*n positions: (n*n, P, K),
+    run as ``plan.gemm`` says (engine and orientation)."""
+    prod = np.empty((v.shape[0], v.shape[1], filters.K), dtype=v.dtype)
+    return _gemm_into(v, filters, slice(0, v.shape[0]), plan.gemm, prod)
 
-    ut: (n*n, C, K), the contiguous transpose ``WinogradFilters.UT``."""
-    return np.matmul(v, ut)
+
+def _gemm_into(
+    v: np.ndarray, filters: WinogradFilters, positions: slice, gemm: GemmChoice, out: np.ndarray
+) -> np.ndarray:
+    """out = V @ U^T for the tile positions ``positions``; V, out: (count, P, C), (count, P, K).
+
+    ``"tiles"``: V (P x C) @ UT (C x K), UT the contiguous ``WinogradFilters.UT``;
+    ``"filters"``: U (K x C) @ V^T (C x P) into the transposed view of out."""
+    if gemm.orientation == "tiles":
+        return matmul_into(v, filters.UT[positions], out, gemm.engine)
+    u = filters.U[positions]
+    matmul_into(u, v.transpose(0, 2, 1), out.transpose(0, 2, 1), gemm.engine)
+    return out
 
 
 def _output_transform(
@@ -307,7 +356,9 @@ def _output_transform_images(
     prod: np.ndarray, at: np.ndarray, plan: _Plan, images: slice, full: np.ndarray
 ) -> None:
     """Y = AT M AT^T for the tiles of the images ``images`` of the batch, written into
-    ``full``, their C-contiguous (count, K, H_t, W_t) block of the NCHW result.
+    ``full``, their (count, K, H_t, W_t) block of the NCHW result (C-contiguous, or rows
+    of a larger C-contiguous output: image stride K times the filter stride, unit
+    column stride).
 
     Both passes are strided matrix products on views of M (no copy). The second writes
     output element (a, b) of tile (t, u), image n, filter k straight to
@@ -331,8 +382,10 @@ def _output_transform_images(
     )  # fmt: skip
     o1 = np.matmul(at, src)  # (n * th, tw, m, nk_part): [(nu, t), u, a, j]
     # Column pass, contracting nu: result (a, t, u, b, j) lands at [n, k, t m + a, u m + b].
-    row = tw * m * item
-    strides = (row, m * row, m * item, item, th * m * row)
+    # ``full`` may be a band of rows of a larger output: its own strides are used (the
+    # image stride is still K times the filter stride, so (n, k) is one axis).
+    _, s_k, s_h, s_w = full.strides
+    strides = (s_h, m * s_h, m * s_w, s_w, s_k)
     target = as_strided(full, (m, th, tw, m, nk_part), strides)
     np.matmul(at, o1.reshape(n, th, tw, m, nk_part).transpose(3, 1, 2, 0, 4), out=target)
 
