@@ -103,14 +103,14 @@ def test_tiny_chunk_sizes_run_the_threaded_chunks_correctly(small_chunks: None) 
 def test_the_search_space_covers_the_knobs_the_planner_names() -> None:
     layer = LayerShape(8, 64, 64, 28, 28, 3, 3, padding=1)
     winograd = dict(search_axes("winograd", layer, 2))
-    assert winograd["m"] == [4, 6, 2]
+    assert winograd["m"] == [4, 6, 2, 5, 3]
     assert winograd["workers"] == [2, 1]
     assert winograd["engine"] == list(available_engines())
     assert winograd["orientation"] == ["tiles", "filters"]
     assert len(winograd["chunk_bytes"]) == 4
     assert dict(search_axes("im2col", layer, 2))["batch_chunk"] == [None, 1, 2, 4, 8]
     assert search_axes("direct", layer, 2) == []
-    assert len(every_candidate("winograd", layer, 2)) == 3 * 2 * 4 * len(available_engines()) * 2
+    assert len(every_candidate("winograd", layer, 2)) == 5 * 2 * 4 * len(available_engines()) * 2
 
 
 @settings(max_examples=8, deadline=None)

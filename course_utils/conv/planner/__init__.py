@@ -98,7 +98,10 @@ class ConvPlan:
     __call__ = run
 
     def best(self, method: str) -> Candidate | None:
-        """The fastest timed candidate of ``method`` (its final-round time if it had one)."""
+        """The plan's choice if it is of ``method``, else that method's fastest timed
+        candidate (by its final-round time if it had one)."""
+        if self.choice.method == method:
+            return self.choice
         times = self._times()
         pool = [c for c in times if c.method == method]
         return min(pool, key=times.__getitem__) if pool else None
@@ -135,7 +138,7 @@ class ConvPlan:
             gap = times[others[0]] / times[self.choice] - 1
             text += f" (next: {self.label(others[0])}, {gap:+.0%})"
         if skipped:
-            text += f"; {skipped} skipped to stay in the budget"
+            text += f"; {skipped} skipped (predicted too slow, or over the budget)"
         origin = " (reused from the plan store)" if self.reused else ""
         return (
             f"{text}; planning took {self.seconds:.2f} s of a {self.budget:.2f} s budget"
@@ -153,7 +156,7 @@ class ConvPlan:
         """Every trial: candidate, stage, median, ratio to the choice, calls, note."""
         chosen = self._times().get(self.choice)
         columns = [
-            Column("candidate", lambda t: self.label(t.candidate), 46, "<"),
+            Column("candidate", lambda t: self.label(t.candidate), 52, "<"),
             Column("stage", lambda t: t.stage, 11, "<"),
             Column("median", lambda t: format_seconds(t.median), 10),
             Column("vs choice", lambda t: _ratio(t.median, chosen), 9),
@@ -234,7 +237,7 @@ def plan(
     *,
     dtype: str = "float32",
     methods: str | Sequence[str] | None = None,
-    budget: float = DEFAULT_BUDGET,
+    budget: float | None = None,
     file: str | os.PathLike | None = None,
     store: PlanStore | None = None,
     refresh: bool = False,
@@ -245,7 +248,8 @@ def plan(
 
     - methods: the methods to choose among (default :data:`PLANNED_METHODS`); one name
       gives that method's best plan;
-    - budget: seconds the timing may take (all candidates, final round included);
+    - budget: seconds the timing may take (all candidates, final round included;
+      default :data:`DEFAULT_BUDGET`);
     - file: a JSON plan file: its plans are loaded first (when it exists) and a new plan
       is saved to it;
     - store: where plans are remembered (default :func:`plan_store`, the process's);
@@ -264,6 +268,7 @@ def plan(
         store.load(file)
     key = plan_key(layer, chosen, threads)
     floor = MIN_PLANNED_FLOPS if min_flops is None else min_flops
+    budget = DEFAULT_BUDGET if budget is None else float(budget)
     record = None if refresh else store.get(key)
     if record is not None and (record.get("measured", True) or layer.flops < floor):
         return ConvPlan.from_json(record)
@@ -331,9 +336,5 @@ def _call_layer(x: Any, w: Any, bias: Any, geometry: tuple) -> LayerShape | None
     dtype = np.result_type(*arrays)
     if dtype not in (np.float32, np.float64):
         return None
-    return LayerShape(*_nc(x_arr, w_arr), g.padding[0], g.stride[0], str(dtype))
-
-
-def _nc(x: np.ndarray, w: np.ndarray) -> tuple[int, ...]:
-    n, c, h, width = x.shape
-    return (n, c, w.shape[0], h, width, w.shape[2], w.shape[3])
+    (n, c, h, width), (k, _, kh, kw) = x_arr.shape, w_arr.shape
+    return LayerShape(n, c, k, h, width, kh, kw, g.padding[0], g.stride[0], str(dtype))

@@ -13,7 +13,7 @@ method        knobs, in search order
 direct        none
 fft           workers (1 or every thread)
 im2col        batch_chunk (automatic, 1, 2, 4, N images per patch matrix), engine
-winograd      m (2, 4, 6), workers (1: the BLAS threads share each product; T: T
+winograd      m (4, 6, 2, 5, 3), workers (1: the BLAS threads share each product; T: T
               threads run batch chunks or share the products), chunk_bytes, engine,
               orientation (V @ U^T or U @ V^T)
 ============  ==========================================================================
@@ -102,7 +102,7 @@ def search_axes(method: str, layer: LayerShape, threads: int) -> list[tuple[str,
     workers = _unique([1, threads])
     if method == "winograd":
         return [
-            ("m", [4, 6, 2]),
+            ("m", [4, 6, 2, 5, 3]),
             ("workers", _unique([threads, 1])),
             ("chunk_bytes", [4 * _MiB, 1 * _MiB, 16 * _MiB, 64 * _MiB]),
             ("engine", engines),
