@@ -202,6 +202,18 @@ def _cell(ratios: dict, method: str) -> str:
     return f"{ratio:.2f}x" if side_by_side else f"~{ratio:.2f}x"
 
 
+def network_totals(rows: Sequence[dict]) -> dict[str, tuple[float, float]]:
+    """network -> (torch seconds, auto seconds) summed over its layers, each times its
+    count, in the order the networks appear."""
+    totals: dict[str, tuple[float, float]] = {}
+    for row in rows:
+        torch_s, auto_s = totals.get(row["item"].network, (0.0, 0.0))
+        count, medians = row["item"].count, row["medians"]
+        totals[row["item"].network] = (torch_s + count * medians["torch"],
+                                       auto_s + count * medians["auto"])  # fmt: skip
+    return totals
+
+
 def format_table(result: dict[str, Any]) -> str:
     """The layer table, one block per network with its total."""
     peak = result["peak_gflops"]
@@ -217,10 +229,8 @@ def format_table(result: dict[str, Any]) -> str:
         Column("auto's choice", lambda r: r["plan"].label(r["plan"].choice), 0, "<", "  "),
     ]  # fmt: skip
     blocks = []
-    for network in dict.fromkeys(r["item"].network for r in result["rows"]):
+    for network, (torch_total, auto_total) in network_totals(result["rows"]).items():
         rows = [r for r in result["rows"] if r["item"].network == network]
-        torch_total = sum(r["item"].count * r["medians"]["torch"] for r in rows)
-        auto_total = sum(r["item"].count * r["medians"]["auto"] for r in rows)
         blocks.append(
             f"{network} (N={rows[0]['item'].layer.N}), torch time / method time:\n"
             f"{column_table(columns, rows)}\n"
@@ -234,12 +244,8 @@ def targets(result: dict[str, Any]) -> list[tuple[str, bool, str]]:
     """(target, met, measured) for the four targets of the benchmark."""
     rows = result["rows"]
     worst = min(rows, key=lambda r: _ratios(r)["auto"][0])
-    totals = []
-    for network in dict.fromkeys(r["item"].network for r in rows):
-        part = [r for r in rows if r["item"].network == network]
-        torch_total = sum(r["item"].count * r["medians"]["torch"] for r in part)
-        auto_total = sum(r["item"].count * r["medians"]["auto"] for r in part)
-        totals.append((network, torch_total / auto_total))
+    totals = [(network, torch_s / auto_s) for network, (torch_s, auto_s) in
+              network_totals(rows).items()]  # fmt: skip
     wino = [(r["item"].name, _ratios(r).get("winograd", (0.0, True))[0]) for r in rows
             if r["item"].network == "ResNet-18" and r["item"].layer.C in (128, 256)
             and r["item"].layer.stride == 1]  # fmt: skip

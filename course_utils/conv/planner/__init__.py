@@ -31,7 +31,12 @@ import numpy as np
 from course_utils.conv._threads import blas_threads
 from course_utils.conv._validate import as_float_array, conv_geometry
 from course_utils.conv.layers import LayerShape
-from course_utils.conv.planner.candidates import PLANNED_METHODS, Candidate, search_axes
+from course_utils.conv.planner.candidates import (
+    PLANNED_METHODS,
+    Candidate,
+    default_candidate,
+    format_option,
+)
 from course_utils.conv.planner.measure import Trial, search
 from course_utils.conv.planner.store import PlanStore, cpu_name, plan_key
 from course_utils.conv.registry import CONV_METHODS
@@ -147,9 +152,8 @@ class ConvPlan:
 
     def label(self, candidate: Candidate) -> str:
         """The candidate's method and the options in which it differs from the defaults."""
-        defaults = {name: values[0] for name, values in
-                    search_axes(candidate.method, self.layer, self.threads)}  # fmt: skip
-        changed = [f"{k}={_short(v)}" for k, v in candidate.options if defaults.get(k) != v]
+        defaults = default_candidate(candidate.method, self.layer, self.threads).kwargs
+        changed = [format_option(k, v) for k, v in candidate.options if defaults.get(k) != v]
         return " ".join([candidate.method, *changed])
 
     def table(self) -> str:
@@ -210,12 +214,6 @@ def _ratio(seconds: float | None, chosen: float | None) -> str:
     if seconds is None or not chosen:
         return "-"
     return f"{seconds / chosen:.2f}x"
-
-
-def _short(value: Any) -> str:
-    if isinstance(value, int) and value >= 2**20 and value % 2**20 == 0:
-        return f"{value // 2**20}MiB"
-    return str(value)
 
 
 def _methods(methods: str | Sequence[str] | None) -> tuple[str, ...]:

@@ -34,7 +34,14 @@ from course_utils.conv.layers import LayerShape
 from course_utils.conv.registry import CONV_METHODS
 from course_utils.conv.winograd import GEMM_ORIENTATIONS
 
-__all__ = ["PLANNED_METHODS", "Candidate", "every_candidate", "search_axes"]
+__all__ = [
+    "PLANNED_METHODS",
+    "Candidate",
+    "default_candidate",
+    "every_candidate",
+    "format_option",
+    "search_axes",
+]
 
 #: The methods the planner times, in the order it looks at them ("loops" is a reference
 #: too slow to plan with, "unfold" is PyTorch's own unfold: neither is a candidate).
@@ -72,7 +79,7 @@ class Candidate:
     @property
     def label(self) -> str:
         """``"winograd m=6 workers=2"``: the method and the options it sets."""
-        parts = [self.method] + [f"{k}={_short(v)}" for k, v in self.options]
+        parts = [self.method] + [format_option(k, v) for k, v in self.options]
         return " ".join(parts)
 
     def run(self, x: Any, w: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
@@ -89,10 +96,11 @@ class Candidate:
         return cls(data["method"], tuple(data.get("options", {}).items()))
 
 
-def _short(value: Any) -> str:
+def format_option(name: str, value: Any) -> str:
+    """``"m=6"``; byte counts in whole MiB as ``"chunk_bytes=16MiB"``."""
     if isinstance(value, int) and value >= _MiB and value % _MiB == 0:
-        return f"{value // _MiB}MiB"
-    return str(value)
+        return f"{name}={value // _MiB}MiB"
+    return f"{name}={value}"
 
 
 def search_axes(method: str, layer: LayerShape, threads: int) -> list[tuple[str, list[Any]]]:
@@ -114,6 +122,12 @@ def search_axes(method: str, layer: LayerShape, threads: int) -> list[tuple[str,
     if method == "fft":
         return [("workers", workers)]
     return []
+
+
+def default_candidate(method: str, layer: LayerShape, threads: int) -> Candidate:
+    """``method`` with the first value of each of its knobs (its defaults)."""
+    axes = search_axes(method, layer, threads)
+    return Candidate(method, tuple((name, values[0]) for name, values in axes))
 
 
 def every_candidate(method: str, layer: LayerShape, threads: int) -> list[Candidate]:

@@ -8,8 +8,9 @@ The search measures, in this order:
    every value from the best setting found so far; the best value is kept (only for
    methods within :data:`DESCENT_RATIO` of the fastest default);
 3. **final** -- the :data:`FINALISTS` fastest candidates again, side by side in
-   :data:`FINAL_ROUNDS` alternating rounds (each finalist once per round, after one more
-   warm-up), so that the choice does not rest on one noisy sample.
+   :data:`FINAL_ROUNDS` alternating rounds (:func:`course_utils.timing.interleaved`: each
+   finalist once per round, after one more warm-up), so that the choice does not rest on
+   one noisy sample.
 
 One measurement is a warm-up call (it also fills the Winograd filter cache, as a
 network's second call would) and then :data:`SCREEN_MIN_REPEATS` to
@@ -30,14 +31,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from course_utils.conv.fft import fft_lengths
 from course_utils.conv.gemm import available_engines
 from course_utils.conv.layers import LayerShape, make_operands
-from course_utils.conv.planner.candidates import Candidate, search_axes
+from course_utils.conv.planner.candidates import Candidate, default_candidate, search_axes
 from course_utils.conv.registry import CONV_METHODS
-from course_utils.timing import steady_allocator
+from course_utils.timing import interleaved, steady_allocator
 
 __all__ = [
     "FINAL_SHARE",
@@ -201,11 +200,6 @@ def rough_work(candidate: Candidate, layer: LayerShape) -> float:
     return direct
 
 
-def _default(method: str, layer: LayerShape, threads: int) -> Candidate:
-    axes = search_axes(method, layer, threads)
-    return Candidate(method, tuple((name, values[0]) for name, values in axes))
-
-
 def search(
     layer: LayerShape,
     methods: Sequence[str],
@@ -227,9 +221,9 @@ def search(
     state = _Search(layer, budget, clock)
     screen_limit = budget * (1 - FINAL_SHARE)
     for method in usable:
-        state.measure(_default(method, layer, threads), "defaults", screen_limit)
+        state.measure(default_candidate(method, layer, threads), "defaults", screen_limit)
     if not state.times:  # even the first call did not fit: take the first method's default
-        return _default(usable[0], layer, threads), state.trials, state.elapsed()
+        return default_candidate(usable[0], layer, threads), state.trials, state.elapsed()
     ranked = sorted({c.method for c in state.times}, key=lambda m: state.times[state.best(m)])
     fastest = state.times[state.best()]
     for method in ranked:
@@ -249,21 +243,17 @@ def _descend(state: _Search, method: str, threads: int, limit: float) -> None:
 
 
 def _final(state: _Search, budget: float) -> Candidate:
-    """Time the :data:`FINALISTS` fastest candidates side by side; the fastest wins."""
+    """Time the :data:`FINALISTS` fastest candidates side by side
+    (:func:`course_utils.timing.interleaved`: one warm-up round, then one call each per
+    round); the fastest median wins."""
     ranked = sorted(state.times, key=state.times.__getitem__)[:FINALISTS]
     slowest = state.times[ranked[-1]]
     rounds_cost = FINAL_ROUNDS * sum(state.times[c] for c in ranked) + len(ranked) * slowest
     if len(ranked) < 2 or state.elapsed() + rounds_cost > budget:
         return ranked[0]
-    samples: dict[Candidate, list[float]] = {c: [] for c in ranked}
-    for candidate in ranked:  # one more warm-up each: the others ran in between
-        state.call(candidate)()
-    for _ in range(FINAL_ROUNDS):
-        for candidate in ranked:
-            start = state.clock()
-            state.call(candidate)()
-            samples[candidate].append(state.clock() - start)
-    medians = {c: float(np.median(s)) for c, s in samples.items()}
+    calls = {candidate.label: state.call(candidate) for candidate in ranked}
+    timings = interleaved(calls, repeat=1, rounds=FINAL_ROUNDS, warmup=0, warmup_rounds=1)
+    medians = {candidate: timings[candidate.label].median for candidate in ranked}
     for candidate in ranked:
         state.trials.append(Trial(candidate, "final", medians[candidate], FINAL_ROUNDS))
     return min(medians, key=medians.__getitem__)
